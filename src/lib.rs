@@ -1,0 +1,66 @@
+//! # backprop
+//!
+//! Reverse-mode automatic differentiation on a tape, shown step by step.
+//!
+//! **The tape in ten lines.** A [`Tape`] is a Wengert list. Leaves go on it as
+//! parameters ([`Tape::param`], differentiated) or constants ([`Tape::constant`],
+//! data such as `X` and `y`). Every op applied to a [`Var`] computes its value
+//! and appends a node (op, inputs, output). Creation order is a topological
+//! order, so [`Tape::backward`] is a plain reverse loop: seed ∂L/∂L = 1, then at
+//! each node apply the op's vector-Jacobian product — the chain rule's local
+//! step — and add the results into the inputs' gradients (a value used twice
+//! receives the sum). Gradients come back in a fresh [`Grads`] store each call;
+//! [`Tape::backward_with`] lets an observer watch each step of the sweep.
+//!
+//! ```
+//! use backprop::{Tape, Tensor};
+//! # fn main() -> backprop::Result<()> {
+//! let tape = Tape::<f64>::new();
+//! let x = tape.constant(&Tensor::from_rows(&[[1.0, 2.0]])?);   // data
+//! let w = tape.param(&Tensor::from_rows(&[[0.5], [-0.25]])?);  // a weight
+//! let loss = x.matmul(w)?.sigmoid().sum();                     // σ(x·w)
+//! let grads = tape.backward(loss)?;
+//! // ∂L/∂w = xᵀ·σ′(x·w), and σ′(0) = 1/4
+//! assert_eq!(grads.get(w).unwrap().data(), &[0.25, 0.5]);
+//! # Ok(()) }
+//! ```
+//!
+//! ## The map
+//! | module | holds |
+//! | --- | --- |
+//! | [`float`] | the sealed [`Float`] trait: `f32` and `f64`, one generic code path |
+//! | [`tensor`] | [`Tensor`]: shape + row-major buffer, broadcasting, the GEMM call |
+//! | [`tape`] | [`Tape`], [`Var`], [`Grads`], the backward sweep and its observer |
+//! | [`ops`] | every op, its forward rule beside its vector-Jacobian product |
+//! | [`check`] | [`gradcheck`](check::gradcheck): the tape against finite differences |
+//! | [`rng`] | NumPy-compatible `seed` + `rand` (MT19937) |
+//! | [`notebook`] | the seed notebook's network, recorded on a tape with its names |
+//! | [`error`] | [`Error`], with op names, shapes and the caller's line |
+//!
+//! ## Errors and panics
+//! Ops return [`Result`]: a shape mismatch names the op, both shapes and the
+//! caller's source line. Ops that cannot fail (element-wise functions, full
+//! reductions) return a [`Var`] directly. The operator overloads `+ − * /` on
+//! `Var` call the same methods and **panic** with the same message where the
+//! method would return `Err`; use the methods where shapes come from outside.
+//! Data from files or the command line is validated before it reaches an op.
+//!
+//! ## Why our own tensor
+//! [`Tensor`] is a small own type (an inline [`Shape`] and a `Vec`) rather than
+//! `ndarray`: the tape owns every value and recycles buffers through a pool,
+//! views are never needed (transposed GEMM operands are read through strides),
+//! and the type stays small enough that every kernel is visible.
+
+pub mod check;
+pub mod error;
+pub mod float;
+pub mod notebook;
+pub mod ops;
+pub mod rng;
+pub mod tape;
+pub mod tensor;
+
+pub use error::{Error, Result};
+pub use float::Float;
+pub use tape::{BackwardObserver, BackwardStep, Grads, Node, NodeId, Tape, Var};
+pub use tensor::{Shape, Tensor};

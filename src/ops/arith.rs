@@ -1,0 +1,188 @@
+//! Element-wise `add sub mul div` with NumPy broadcasting.
+//!
+//! Operands of different shapes are first broadcast by an explicit
+//! [`Op::BroadcastTo`] node, so the sum over broadcast axes that broadcasting
+//! costs in the backward pass is a visible step of its own; the binary op itself
+//! then works on equal shapes.
+
+use std::panic::Location;
+
+use super::Op;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::tape::{Tape, Var};
+use crate::tensor::{Shape, Tensor};
+
+/// An element-wise binary op on equal shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binary {
+    /// `a + b`
+    Add,
+    /// `a − b`
+    Sub,
+    /// `a ⊙ b`
+    Mul,
+    /// `a ⊘ b`
+    Div,
+}
+
+impl Binary {
+    /// The op's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Binary::Add => "add",
+            Binary::Sub => "sub",
+            Binary::Mul => "mul",
+            Binary::Div => "div",
+        }
+    }
+
+    /// Its derivative rule as one line of math.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Binary::Add => "ā = ḡ, b̄ = ḡ",
+            Binary::Sub => "ā = ḡ, b̄ = −ḡ",
+            Binary::Mul => "ā = ḡ⊙b, b̄ = ḡ⊙a",
+            Binary::Div => "ā = ḡ/b, b̄ = −ḡ⊙a/b²",
+        }
+    }
+
+    /// The forward rule, element by element.
+    #[inline(always)]
+    fn f<T: Float>(self, a: T, b: T) -> T {
+        match self {
+            Binary::Add => a + b, // a + b
+            Binary::Sub => a - b, // a − b
+            Binary::Mul => a * b, // a·b
+            Binary::Div => a / b, // a/b
+        }
+    }
+}
+
+/// The VJPs, written beside [`Binary::f`]'s rules:
+/// `add`: ā = ḡ, b̄ = ḡ · `sub`: ā = ḡ, b̄ = −ḡ · `mul`: ā = ḡ⊙b, b̄ = ḡ⊙a ·
+/// `div`: ā = ḡ/b, b̄ = −ḡ⊙a/b² = −ḡ⊙y/b.
+pub(crate) fn vjp<T: Float>(
+    tape: &Tape<T>,
+    op: Binary,
+    inputs: &[&Tensor<T>],
+    y: &Tensor<T>,
+    g: &Tensor<T>,
+    needs: &[bool],
+    contribs: &mut [Option<Tensor<T>>],
+) {
+    let (a, b) = (inputs[0], inputs[1]);
+    let grad = |rule: &dyn Fn(usize, T) -> T| {
+        let mut d = tape.alloc(g.shape());
+        for (i, (o, &gi)) in d.data_mut().iter_mut().zip(g.data()).enumerate() {
+            *o = rule(i, gi);
+        }
+        d
+    };
+    let (ad, bd, yd) = (a.data(), b.data(), y.data());
+    if needs[0] {
+        contribs[0] = Some(match op {
+            Binary::Add | Binary::Sub => grad(&|_, gi| gi),
+            Binary::Mul => grad(&|i, gi| gi * bd[i]),
+            Binary::Div => grad(&|i, gi| gi / bd[i]),
+        });
+    }
+    if needs[1] {
+        contribs[1] = Some(match op {
+            Binary::Add => grad(&|_, gi| gi),
+            Binary::Sub => grad(&|_, gi| -gi),
+            Binary::Mul => grad(&|i, gi| gi * ad[i]),
+            Binary::Div => grad(&|i, gi| -gi * yd[i] / bd[i]),
+        });
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
+    fn binary(self, rhs: Var<'t, T>, op: Binary) -> Result<Var<'t, T>> {
+        let loc = Location::caller();
+        let tape = self.tape();
+        tape.check_same(rhs.tape(), op.name(), loc)?;
+        let (sa, sb) = (self.shape(), rhs.shape());
+        let target = Shape::broadcast(&sa, &sb).ok_or(Error::ShapeMismatch {
+            op: op.name(),
+            lhs: sa,
+            rhs: sb,
+            why: "they do not broadcast: trailing axes must be equal or 1",
+            location: loc,
+        })?;
+        let a = if sa == target {
+            self
+        } else {
+            self.broadcast_at(target, loc)?
+        };
+        let b = if sb == target {
+            rhs
+        } else {
+            rhs.broadcast_at(target, loc)?
+        };
+        let mut y = tape.alloc(target);
+        {
+            let (av, bv) = (a.value(), b.value());
+            for ((o, &x), &z) in y.data_mut().iter_mut().zip(av.data()).zip(bv.data()) {
+                *o = op.f(x, z);
+            }
+        }
+        let id = tape.push(Op::Binary(op), &[a.id(), b.id()], y, loc);
+        Ok(Var::new(tape, id))
+    }
+
+    /// `self + rhs`, broadcasting as NumPy does.
+    #[track_caller]
+    pub fn add(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.binary(rhs, Binary::Add)
+    }
+
+    /// `self − rhs`, broadcasting as NumPy does.
+    #[track_caller]
+    pub fn sub(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.binary(rhs, Binary::Sub)
+    }
+
+    /// `self ⊙ rhs` (element-wise), broadcasting as NumPy does.
+    #[track_caller]
+    pub fn mul(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.binary(rhs, Binary::Mul)
+    }
+
+    /// `self ⊘ rhs` (element-wise), broadcasting as NumPy does.
+    #[track_caller]
+    pub fn div(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.binary(rhs, Binary::Div)
+    }
+}
+
+macro_rules! overload {
+    ($trait:ident, $method:ident) => {
+        /// Operator form of the method of the same name. Panics with the op's
+        /// error message (shapes and caller line) where the method returns `Err`.
+        impl<'t, T: Float> std::ops::$trait for Var<'t, T> {
+            type Output = Var<'t, T>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'t, T>) -> Var<'t, T> {
+                match Var::$method(self, rhs) {
+                    Ok(v) => v,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+    };
+}
+
+overload!(Add, add);
+overload!(Sub, sub);
+overload!(Mul, mul);
+overload!(Div, div);
+
+impl<'t, T: Float> std::ops::Neg for Var<'t, T> {
+    type Output = Var<'t, T>;
+    #[track_caller]
+    fn neg(self) -> Var<'t, T> {
+        Var::neg(self)
+    }
+}

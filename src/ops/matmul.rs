@@ -1,0 +1,130 @@
+//! 2-D matrix products. `op(A)·op(B)` with either operand optionally used
+//! transposed; transposes are read through strides by the GEMM kernel, never copied.
+
+use std::panic::Location;
+
+use super::Op;
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::tape::{Tape, Var};
+use crate::tensor::gemm::{gemm, MatRef};
+use crate::tensor::{Shape, Tensor};
+
+/// A stored matrix as a GEMM operand.
+fn mat<T: Float>(t: &Tensor<T>, trans: bool) -> MatRef<'_, T> {
+    MatRef::new(t.data(), t.dims()[0], t.dims()[1], trans)
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Forward: `C = op(A)·op(B)`, `C[i,j] = Σₚ op(A)[i,p]·op(B)[p,j]`.
+    #[track_caller]
+    fn matmul_op(self, rhs: Var<'t, T>, ta: bool, tb: bool) -> Result<Var<'t, T>> {
+        let loc = Location::caller();
+        let tape = self.tape();
+        tape.check_same(rhs.tape(), "matmul", loc)?;
+        let (sa, sb) = (self.shape(), rhs.shape());
+        let mismatch = |why| Error::ShapeMismatch {
+            op: "matmul",
+            lhs: sa,
+            rhs: sb,
+            why,
+            location: loc,
+        };
+        if sa.rank() != 2 || sb.rank() != 2 {
+            return Err(mismatch("both operands must be matrices (2 axes)"));
+        }
+        let (m, k) = if ta {
+            (sa.dims()[1], sa.dims()[0])
+        } else {
+            (sa.dims()[0], sa.dims()[1])
+        };
+        let (k2, n) = if tb {
+            (sb.dims()[1], sb.dims()[0])
+        } else {
+            (sb.dims()[0], sb.dims()[1])
+        };
+        if k != k2 {
+            return Err(mismatch(match (ta, tb) {
+                (false, false) => "columns of the first must equal rows of the second",
+                (true, false) => {
+                    "rows of the first must equal rows of the second (first transposed)"
+                }
+                (false, true) => {
+                    "columns of the first must equal columns of the second (second transposed)"
+                }
+                (true, true) => {
+                    "rows of the first must equal columns of the second (both transposed)"
+                }
+            }));
+        }
+        let mut c = tape.alloc(Shape::new(&[m, n])?);
+        gemm(
+            T::one(),
+            mat(&self.value(), ta),
+            mat(&rhs.value(), tb),
+            T::zero(),
+            c.data_mut(),
+        );
+        Ok(Var::new(
+            tape,
+            tape.push(Op::MatMul { ta, tb }, &[self.id(), rhs.id()], c, loc),
+        ))
+    }
+
+    /// `A·B` for matrices `[m, k]·[k, n]`.
+    #[track_caller]
+    pub fn matmul(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.matmul_op(rhs, false, false)
+    }
+
+    /// `Aᵀ·B` for `A: [k, m]`, `B: [k, n]`, without copying the transpose.
+    #[track_caller]
+    pub fn t_matmul(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.matmul_op(rhs, true, false)
+    }
+
+    /// `A·Bᵀ` for `A: [m, k]`, `B: [n, k]`, without copying the transpose
+    /// (a PyTorch `Linear`: `x·Wᵀ` with `W: [out, in]`).
+    #[track_caller]
+    pub fn matmul_t(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.matmul_op(rhs, false, true)
+    }
+}
+
+// VJP of C = op(A)·op(B): d op(A) = Ḡ·op(B)ᵀ, d op(B) = op(A)ᵀ·Ḡ; a stored
+// transposed operand receives the transpose of that, which is again a GEMM
+// with swapped operands and flags:
+//   C = A·B    Ā = Ḡ·Bᵀ      B̄ = Aᵀ·Ḡ
+//   C = Aᵀ·B   Ā = B·Ḡᵀ      B̄ = A·Ḡ
+//   C = A·Bᵀ   Ā = Ḡ·B       B̄ = Ḡᵀ·A
+//   C = Aᵀ·Bᵀ  Ā = Bᵀ·Ḡᵀ     B̄ = Ḡᵀ·Aᵀ
+pub(crate) fn vjp<T: Float>(
+    tape: &Tape<T>,
+    ta: bool,
+    tb: bool,
+    inputs: &[&Tensor<T>],
+    g: &Tensor<T>,
+    needs: &[bool],
+    contribs: &mut [Option<Tensor<T>>],
+) {
+    let (a, b) = (inputs[0], inputs[1]);
+    let product = |shape: Shape, x: MatRef<'_, T>, y: MatRef<'_, T>| {
+        let mut d = tape.alloc(shape);
+        gemm(T::one(), x, y, T::zero(), d.data_mut());
+        d
+    };
+    if needs[0] {
+        contribs[0] = Some(match (ta, tb) {
+            (false, _) => product(a.shape(), mat(g, false), mat(b, !tb)),
+            (true, false) => product(a.shape(), mat(b, false), mat(g, true)),
+            (true, true) => product(a.shape(), mat(b, true), mat(g, true)),
+        });
+    }
+    if needs[1] {
+        contribs[1] = Some(match (ta, tb) {
+            (_, false) => product(b.shape(), mat(a, !ta), mat(g, false)),
+            (false, true) => product(b.shape(), mat(g, true), mat(a, false)),
+            (true, true) => product(b.shape(), mat(g, true), mat(a, true)),
+        });
+    }
+}

@@ -1,0 +1,197 @@
+//! The ops, one module per family. In each, an op's forward rule and its
+//! vector-Jacobian product (VJP) sit side by side with the math in a comment:
+//!
+//! | module | ops |
+//! | --- | --- |
+//! | [`unary`] | element-wise `f(x)`: `neg exp log sqrt abs powf sigmoid tanh relu leaky_relu gelu softplus`, scalar `+ − × ÷` |
+//! | [`arith`] | element-wise `add sub mul div` with NumPy broadcasting (an explicit `broadcast_to` node) |
+//! | [`shape`] | `broadcast_to reshape transpose` |
+//! | [`reduce`] | `sum mean` (all, or along an axis with keep-dims), `max` along an axis |
+//! | [`matmul`] | 2-D `matmul`, with transposed operands read through strides |
+//! | [`softmax`] | `softmax log_softmax` along an axis (max-shifted, stable) |
+//! | [`loss`] | `mse bce_with_logits cross_entropy half_sse` (fused, stable) |
+//!
+//! [`Op`] names what a node did; [`Op::vjp`] only routes to the family's VJP.
+
+pub mod arith;
+pub mod loss;
+pub mod matmul;
+pub mod reduce;
+pub mod shape;
+pub mod softmax;
+pub mod unary;
+
+pub use arith::Binary;
+pub use unary::{Custom, Unary};
+
+use crate::float::Float;
+use crate::tape::Tape;
+use crate::tensor::{Shape, Tensor};
+
+/// What a tape node did: the op and its parameters (axis, scalar, flags).
+#[derive(Clone, Copy, Debug)]
+pub enum Op<T: Float> {
+    /// A parameter leaf: differentiated.
+    Param,
+    /// A constant leaf (data, labels, or any value made in inference mode).
+    Constant,
+    /// An element-wise function `y = f(x)`.
+    Unary(Unary),
+    /// A user-defined element-wise function with its derivative.
+    Custom(Custom<T>),
+    /// An element-wise binary op on operands of equal shape.
+    Binary(Binary),
+    /// NumPy broadcasting of the input to this node's shape.
+    BroadcastTo,
+    /// The same elements in a new shape.
+    Reshape,
+    /// Swap of the last two axes.
+    Transpose,
+    /// `op(A)·op(B)`, `ta`/`tb` telling which operand is used transposed.
+    MatMul {
+        /// A is used transposed.
+        ta: bool,
+        /// B is used transposed.
+        tb: bool,
+    },
+    /// Sum over all elements (`axis: None`) or along one axis.
+    Sum {
+        /// The reduced axis, or all.
+        axis: Option<usize>,
+        /// Keep the reduced axis with length 1.
+        keepdim: bool,
+    },
+    /// Mean over all elements or along one axis.
+    Mean {
+        /// The reduced axis, or all.
+        axis: Option<usize>,
+        /// Keep the reduced axis with length 1.
+        keepdim: bool,
+    },
+    /// Maximum along one axis.
+    Max {
+        /// The reduced axis.
+        axis: usize,
+        /// Keep the reduced axis with length 1.
+        keepdim: bool,
+    },
+    /// Softmax along an axis.
+    Softmax {
+        /// The normalised axis.
+        axis: usize,
+    },
+    /// Log-softmax along an axis.
+    LogSoftmax {
+        /// The normalised axis.
+        axis: usize,
+    },
+    /// Mean squared error (PyTorch's `MSELoss`, mean reduction).
+    Mse,
+    /// Binary cross-entropy on logits (PyTorch's `BCEWithLogitsLoss`, mean).
+    BceWithLogits,
+    /// Cross-entropy of logits `[N, C]` and class labels `[N]` (PyTorch's `CrossEntropyLoss`, mean).
+    CrossEntropy,
+    /// `0.5·Σ(y − ŷ)²`, the seed notebook's loss.
+    HalfSse,
+}
+
+impl<T: Float> Op<T> {
+    /// A short name: `"matmul"`, `"sigmoid"`, `"add"`…
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Param => "param",
+            Op::Constant => "constant",
+            Op::Unary(u) => u.name(),
+            Op::Custom(c) => c.name,
+            Op::Binary(b) => b.name(),
+            Op::BroadcastTo => "broadcast_to",
+            Op::Reshape => "reshape",
+            Op::Transpose => "transpose",
+            Op::MatMul { .. } => "matmul",
+            Op::Sum { .. } => "sum",
+            Op::Mean { .. } => "mean",
+            Op::Max { .. } => "max",
+            Op::Softmax { .. } => "softmax",
+            Op::LogSoftmax { .. } => "log_softmax",
+            Op::Mse => "mse",
+            Op::BceWithLogits => "bce_with_logits",
+            Op::CrossEntropy => "cross_entropy",
+            Op::HalfSse => "half_sse",
+        }
+    }
+
+    /// The local derivative rule this op's VJP applies, as one line of math.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Op::Param | Op::Constant => "leaf",
+            Op::Unary(u) => u.rule(),
+            Op::Custom(_) => "ḡ·f'(x)",
+            Op::Binary(b) => b.rule(),
+            Op::BroadcastTo => "x̄ = Σ over broadcast axes of ḡ",
+            Op::Reshape => "x̄ = reshape(ḡ)",
+            Op::Transpose => "x̄ = ḡᵀ",
+            Op::MatMul { .. } => "Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ",
+            Op::Sum { .. } => "x̄ = broadcast(ḡ)",
+            Op::Mean { .. } => "x̄ = broadcast(ḡ)/n",
+            Op::Max { .. } => "x̄ = ḡ at the arg-max, 0 elsewhere",
+            Op::Softmax { .. } => "x̄ = y⊙(ḡ − Σ ḡ⊙y)",
+            Op::LogSoftmax { .. } => "x̄ = ḡ − softmax(x)·Σḡ",
+            Op::Mse => "ŷ̄ = 2(ŷ − y)/n·ḡ",
+            Op::BceWithLogits => "x̄ = (σ(x) − y)/n·ḡ",
+            Op::CrossEntropy => "x̄ = (softmax(x) − onehot(y))/N·ḡ",
+            Op::HalfSse => "ŷ̄ = (ŷ − y)·ḡ",
+        }
+    }
+
+    /// Applies this op's vector-Jacobian product: given the node's inputs, its
+    /// output `out` and the upstream gradient `g`, writes into `contribs[k]` the
+    /// contribution to input `k`'s gradient, for each `k` with `needs[k]`.
+    pub(crate) fn vjp(
+        &self,
+        tape: &Tape<T>,
+        inputs: &[&Tensor<T>],
+        out: &Tensor<T>,
+        g: &Tensor<T>,
+        needs: &[bool],
+        contribs: &mut [Option<Tensor<T>>],
+    ) {
+        match *self {
+            Op::Param | Op::Constant => {}
+            Op::Unary(u) => contribs[0] = Some(unary::vjp(tape, u, inputs[0], out, g)),
+            Op::Custom(c) => contribs[0] = Some(unary::custom_vjp(tape, c, inputs[0], out, g)),
+            Op::Binary(b) => arith::vjp(tape, b, inputs, out, g, needs, contribs),
+            Op::BroadcastTo => contribs[0] = Some(shape::broadcast_vjp(tape, inputs[0], g)),
+            Op::Reshape => contribs[0] = Some(shape::reshape_vjp(tape, inputs[0], g)),
+            Op::Transpose => contribs[0] = Some(shape::transpose_vjp(tape, g)),
+            Op::MatMul { ta, tb } => matmul::vjp(tape, ta, tb, inputs, g, needs, contribs),
+            Op::Sum { axis, .. } => contribs[0] = Some(reduce::sum_vjp(tape, inputs[0], axis, g)),
+            Op::Mean { axis, .. } => contribs[0] = Some(reduce::mean_vjp(tape, inputs[0], axis, g)),
+            Op::Max { axis, .. } => {
+                contribs[0] = Some(reduce::max_vjp(tape, inputs[0], axis, out, g))
+            }
+            Op::Softmax { axis } => contribs[0] = Some(softmax::softmax_vjp(tape, axis, out, g)),
+            Op::LogSoftmax { axis } => {
+                contribs[0] = Some(softmax::log_softmax_vjp(tape, axis, out, g))
+            }
+            Op::Mse => loss::mse_vjp(tape, inputs, g, needs, contribs),
+            Op::BceWithLogits => loss::bce_vjp(tape, inputs, g, needs, contribs),
+            Op::CrossEntropy => loss::cross_entropy_vjp(tape, inputs, g, contribs),
+            Op::HalfSse => loss::half_sse_vjp(tape, inputs, g, needs, contribs),
+        }
+    }
+}
+
+/// Checks an axis against a shape, for ops that take one.
+#[track_caller]
+pub(crate) fn check_axis(op: &'static str, shape: Shape, axis: usize) -> crate::Result<()> {
+    if axis < shape.rank() {
+        Ok(())
+    } else {
+        Err(crate::Error::BadShape {
+            op,
+            shape,
+            why: format!("axis {axis} is out of range for rank {}", shape.rank()),
+            location: std::panic::Location::caller(),
+        })
+    }
+}

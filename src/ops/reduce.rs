@@ -1,0 +1,240 @@
+//! Reductions: `sum mean` over all elements or along an axis (with keep-dims),
+//! and `max` along an axis.
+//!
+//! Along an axis, a shape splits into `(outer, len, inner)` (see
+//! [`Shape::split_at_axis`]) and the reduction runs over the middle index.
+
+use std::panic::Location;
+
+use super::{check_axis, Op};
+use crate::error::Result;
+use crate::float::Float;
+use crate::tape::{Tape, Var};
+use crate::tensor::{Shape, Tensor};
+
+/// The output shape of a reduction.
+fn reduced(shape: Shape, axis: Option<usize>, keepdim: bool) -> Shape {
+    match (axis, keepdim) {
+        (None, false) => Shape::SCALAR,
+        (None, true) => Shape::new(&vec![1; shape.rank()]).expect("same rank"),
+        (Some(a), true) => shape.with_axis(a, 1),
+        (Some(a), false) => shape.without_axis(a),
+    }
+}
+
+/// `(outer, len, inner)` of a reduction (`axis: None` reduces everything).
+fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
+    match axis {
+        None => (1, shape.numel(), 1),
+        Some(a) => shape.split_at_axis(a),
+    }
+}
+
+/// Σ over the middle index of `(outer, len, inner)`, scaled by `scale`.
+fn sum_into<T: Float>(x: &Tensor<T>, axis: Option<usize>, scale: T, out: &mut [T]) {
+    let (outer, len, inner) = split(x.shape(), axis);
+    let xd = x.data();
+    for o in 0..outer {
+        let dst = &mut out[o * inner..(o + 1) * inner];
+        for i in 0..len {
+            let row = &xd[(o * len + i) * inner..(o * len + i + 1) * inner];
+            for (d, &v) in dst.iter_mut().zip(row) {
+                *d += v;
+            }
+        }
+        for d in dst.iter_mut() {
+            *d *= scale;
+        }
+    }
+}
+
+/// x̄[o,i,n] = scale·ḡ[o,n]: the reduced gradient copied back along the axis.
+fn spread<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    axis: Option<usize>,
+    scale: T,
+    g: &Tensor<T>,
+) -> Tensor<T> {
+    let (outer, len, inner) = split(x.shape(), axis);
+    let mut dx = tape.alloc(x.shape());
+    let (dd, gd) = (dx.data_mut(), g.data());
+    for o in 0..outer {
+        for i in 0..len {
+            let dst = &mut dd[(o * len + i) * inner..(o * len + i + 1) * inner];
+            for (d, &gv) in dst.iter_mut().zip(&gd[o * inner..(o + 1) * inner]) {
+                *d = gv * scale;
+            }
+        }
+    }
+    dx
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
+    fn reduce(self, op: Op<T>, axis: Option<usize>, keepdim: bool) -> Result<Var<'t, T>> {
+        let loc = Location::caller();
+        let shape = self.shape();
+        if let Some(a) = axis {
+            check_axis(op.name(), shape, a)?;
+        }
+        let tape = self.tape();
+        let mut y = tape.alloc(reduced(shape, axis, keepdim));
+        {
+            let x = self.value();
+            let (_, len, _) = split(shape, axis);
+            match op {
+                Op::Sum { .. } => sum_into(&x, axis, T::one(), y.data_mut()),
+                Op::Mean { .. } => {
+                    sum_into(&x, axis, T::one() / T::from_f64(len as f64), y.data_mut())
+                }
+                Op::Max { .. } => max_into(&x, axis.expect("max has an axis"), y.data_mut()),
+                _ => unreachable!("not a reduction"),
+            }
+        }
+        Ok(Var::new(tape, tape.push(op, &[self.id()], y, loc)))
+    }
+
+    /// Σ of all elements, a scalar.
+    #[track_caller]
+    pub fn sum(self) -> Var<'t, T> {
+        self.reduce(
+            Op::Sum {
+                axis: None,
+                keepdim: false,
+            },
+            None,
+            false,
+        )
+        .expect("a full reduction cannot fail")
+    }
+
+    /// Σ along `axis`; `keepdim` keeps it with length 1.
+    #[track_caller]
+    pub fn sum_axis(self, axis: usize, keepdim: bool) -> Result<Var<'t, T>> {
+        self.reduce(
+            Op::Sum {
+                axis: Some(axis),
+                keepdim,
+            },
+            Some(axis),
+            keepdim,
+        )
+    }
+}
+
+// d/dxᵢ Σⱼ xⱼ = 1: x̄ = ḡ copied back along the summed axis.
+pub(crate) fn sum_vjp<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    axis: Option<usize>,
+    g: &Tensor<T>,
+) -> Tensor<T> {
+    spread(tape, x, axis, T::one(), g)
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Mean of all elements, a scalar.
+    #[track_caller]
+    pub fn mean(self) -> Var<'t, T> {
+        self.reduce(
+            Op::Mean {
+                axis: None,
+                keepdim: false,
+            },
+            None,
+            false,
+        )
+        .expect("a full reduction cannot fail")
+    }
+
+    /// Mean along `axis`; `keepdim` keeps it with length 1.
+    #[track_caller]
+    pub fn mean_axis(self, axis: usize, keepdim: bool) -> Result<Var<'t, T>> {
+        self.reduce(
+            Op::Mean {
+                axis: Some(axis),
+                keepdim,
+            },
+            Some(axis),
+            keepdim,
+        )
+    }
+}
+
+// d/dxᵢ (1/n)Σⱼ xⱼ = 1/n: x̄ = ḡ/n copied back along the averaged axis.
+pub(crate) fn mean_vjp<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    axis: Option<usize>,
+    g: &Tensor<T>,
+) -> Tensor<T> {
+    let (_, len, _) = split(x.shape(), axis);
+    spread(tape, x, axis, T::one() / T::from_f64(len as f64), g)
+}
+
+/// maxᵢ x[o,i,n]; NaN propagates (as in PyTorch).
+fn max_into<T: Float>(x: &Tensor<T>, axis: usize, out: &mut [T]) {
+    let (outer, len, inner) = x.shape().split_at_axis(axis);
+    let xd = x.data();
+    for o in 0..outer {
+        for n in 0..inner {
+            let mut m = T::neg_infinity();
+            for i in 0..len {
+                let v = xd[(o * len + i) * inner + n];
+                if v > m || v.is_nan() {
+                    m = v;
+                    if v.is_nan() {
+                        break;
+                    }
+                }
+            }
+            out[o * inner + n] = m;
+        }
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    /// Maximum along `axis`; `keepdim` keeps it with length 1. The axis must
+    /// not be empty.
+    #[track_caller]
+    pub fn max_axis(self, axis: usize, keepdim: bool) -> Result<Var<'t, T>> {
+        let shape = self.shape();
+        if axis < shape.rank() && shape.dims()[axis] == 0 {
+            return Err(crate::Error::BadShape {
+                op: "max",
+                shape,
+                why: format!("axis {axis} is empty"),
+                location: Location::caller(),
+            });
+        }
+        self.reduce(Op::Max { axis, keepdim }, Some(axis), keepdim)
+    }
+}
+
+// d/dxᵢ maxⱼ xⱼ = [i = argmax]: ḡ goes to the first maximal element, 0 elsewhere
+// (as PyTorch's `max(dim)`).
+pub(crate) fn max_vjp<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    axis: usize,
+    y: &Tensor<T>,
+    g: &Tensor<T>,
+) -> Tensor<T> {
+    let (outer, len, inner) = x.shape().split_at_axis(axis);
+    let mut dx = tape.alloc(x.shape());
+    let (dd, xd, yd, gd) = (dx.data_mut(), x.data(), y.data(), g.data());
+    for o in 0..outer {
+        for n in 0..inner {
+            let m = yd[o * inner + n];
+            let hit = (0..len).find(|&i| {
+                let v = xd[(o * len + i) * inner + n];
+                v == m || (v.is_nan() && m.is_nan())
+            });
+            if let Some(i) = hit {
+                dd[(o * len + i) * inner + n] = gd[o * inner + n];
+            }
+        }
+    }
+    dx
+}

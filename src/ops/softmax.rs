@@ -1,0 +1,106 @@
+//! `softmax` and `log_softmax` along an axis, shifted by the maximum so that
+//! no `exp` overflows (logits of ±1e4 stay finite, in `f32` too).
+
+use std::panic::Location;
+
+use super::{check_axis, Op};
+use crate::error::Result;
+use crate::float::Float;
+use crate::tape::{Tape, Var};
+use crate::tensor::{Shape, Tensor};
+
+/// Calls `f(first, step, len)` for every line along `axis`: the line's
+/// elements sit at `first + i·step` for `i < len`.
+fn for_each_line(shape: Shape, axis: usize, mut f: impl FnMut(usize, usize, usize)) {
+    let (outer, len, inner) = shape.split_at_axis(axis);
+    for o in 0..outer {
+        for n in 0..inner {
+            f(o * len * inner + n, inner, len);
+        }
+    }
+}
+
+impl<'t, T: Float> Var<'t, T> {
+    #[track_caller]
+    fn normalise(self, axis: usize, log: bool) -> Result<Var<'t, T>> {
+        let loc = Location::caller();
+        let op = if log {
+            Op::LogSoftmax { axis }
+        } else {
+            Op::Softmax { axis }
+        };
+        check_axis(op.name(), self.shape(), axis)?;
+        let tape = self.tape();
+        let mut y = tape.alloc(self.shape());
+        {
+            let x = self.value();
+            let (xd, yd) = (x.data(), y.data_mut());
+            for_each_line(x.shape(), axis, |first, step, len| {
+                let line = (0..len).map(|i| first + i * step);
+                // m = max, s = Σ e^(x − m): the shift makes every exp ≤ 1.
+                let m = line.clone().fold(T::neg_infinity(), |m, i| m.max(xd[i]));
+                let m = if m.is_finite() { m } else { T::zero() };
+                let s: T = line.clone().map(|i| (xd[i] - m).exp()).sum();
+                let ls = s.ln();
+                for i in line {
+                    yd[i] = if log {
+                        xd[i] - m - ls
+                    } else {
+                        (xd[i] - m).exp() / s
+                    };
+                }
+            });
+        }
+        Ok(Var::new(tape, tape.push(op, &[self.id()], y, loc)))
+    }
+
+    /// `softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` along `axis` (m the line's max).
+    #[track_caller]
+    pub fn softmax(self, axis: usize) -> Result<Var<'t, T>> {
+        self.normalise(axis, false)
+    }
+
+    /// `log_softmax(x)ᵢ = xᵢ − m − ln Σⱼ e^(xⱼ − m)` along `axis`.
+    #[track_caller]
+    pub fn log_softmax(self, axis: usize) -> Result<Var<'t, T>> {
+        self.normalise(axis, true)
+    }
+}
+
+// Softmax: ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so x̄ = y ⊙ (ḡ − Σⱼ ḡⱼyⱼ).
+pub(crate) fn softmax_vjp<T: Float>(
+    tape: &Tape<T>,
+    axis: usize,
+    y: &Tensor<T>,
+    g: &Tensor<T>,
+) -> Tensor<T> {
+    let mut dx = tape.alloc(y.shape());
+    let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
+    for_each_line(y.shape(), axis, |first, step, len| {
+        let line = (0..len).map(|i| first + i * step);
+        let dot: T = line.clone().map(|i| gd[i] * yd[i]).sum();
+        for i in line {
+            dd[i] = yd[i] * (gd[i] - dot);
+        }
+    });
+    dx
+}
+
+// Log-softmax: ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so x̄ = ḡ − e^y ⊙ Σⱼ ḡⱼ.
+pub(crate) fn log_softmax_vjp<T: Float>(
+    tape: &Tape<T>,
+    axis: usize,
+    y: &Tensor<T>,
+    g: &Tensor<T>,
+) -> Tensor<T> {
+    let mut dx = tape.alloc(y.shape());
+    let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
+    for_each_line(y.shape(), axis, |first, step, len| {
+        let line = (0..len).map(|i| first + i * step);
+        let total: T = line.clone().map(|i| gd[i]).sum();
+        for i in line {
+            dd[i] = gd[i] - yd[i].exp() * total;
+        }
+    });
+    dx
+}

@@ -1,0 +1,414 @@
+//! The tape: a Wengert list of every op applied to tape values, and the
+//! reverse sweep that turns it into gradients.
+//!
+//! * [`Tape::param`] and [`Tape::constant`] put leaves on the tape; every op on a
+//!   [`Var`] appends a [`Node`] (op, inputs, output value) in creation order.
+//! * Creation order is a topological order, so [`Tape::backward`] is a plain
+//!   reverse loop: seed ∂L/∂L = 1, then at each node apply its op's
+//!   vector-Jacobian product and add the results into its inputs' gradients
+//!   (a value used twice receives the sum).
+//! * Gradients come back in a fresh [`Grads`] store on every call, keyed by the
+//!   handles; nothing is kept in global state, so `backward` is idempotent.
+//! * [`Tape::clear`] drops the nodes but keeps their buffers in a pool, so a
+//!   training loop of fixed shapes stops allocating after its first step.
+
+mod grads;
+mod var;
+
+pub use grads::Grads;
+pub use var::Var;
+
+use std::borrow::Cow;
+use std::cell::{Cell, Ref, RefCell};
+use std::panic::Location;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::ops::Op;
+use crate::tensor::{Shape, Tensor};
+
+/// The position of a node on its tape (creation order).
+pub type NodeId = usize;
+
+/// One entry of the tape: an op, the ids of its inputs, and its output value.
+pub struct Node<T: Float> {
+    /// The op that produced this value ([`Op::Param`] / [`Op::Constant`] for leaves).
+    pub op: Op<T>,
+    inputs: [NodeId; 2],
+    arity: u8,
+    /// The value computed by the forward pass.
+    pub value: Tensor<T>,
+    /// Whether a parameter is reachable from this node (so it gets a gradient).
+    pub requires_grad: bool,
+    /// An optional name (`"hidden_input"`, `"d_output"`…) for explanations.
+    pub name: Option<Cow<'static, str>>,
+    /// The user's source line that created the node.
+    pub location: &'static Location<'static>,
+}
+
+impl<T: Float> Node<T> {
+    /// The ids of this node's inputs, in the op's argument order.
+    pub fn inputs(&self) -> &[NodeId] {
+        &self.inputs[..self.arity as usize]
+    }
+
+    /// Whether this node is a leaf (a parameter or a constant).
+    pub fn is_leaf(&self) -> bool {
+        self.arity == 0
+    }
+}
+
+/// What a [`BackwardObserver`] sees at each node of the reverse sweep.
+pub struct BackwardStep<'a, T: Float> {
+    /// The node being visited.
+    pub id: NodeId,
+    /// The node itself (op, name, value, inputs).
+    pub node: &'a Node<T>,
+    /// The upstream gradient ∂L/∂(this node's value), summed over all its uses.
+    pub upstream: &'a Tensor<T>,
+    /// For each input (same order as `node.inputs()`), the contribution this
+    /// node's vector-Jacobian product adds to that input's gradient; `None` for
+    /// an input that needs no gradient. Empty for leaves.
+    pub contributions: &'a [Option<Tensor<T>>],
+}
+
+/// Receives every step of a backward pass, in the order the tape is walked.
+///
+/// Explanations, traces and graph drawings are made from these events, so
+/// they can never disagree with the gradients that training uses.
+pub trait BackwardObserver<T: Float> {
+    /// Called once per node that received a gradient, from the loss to the leaves.
+    fn visit(&mut self, step: &BackwardStep<'_, T>);
+}
+
+impl<T: Float, F: FnMut(&BackwardStep<'_, T>)> BackwardObserver<T> for F {
+    fn visit(&mut self, step: &BackwardStep<'_, T>) {
+        self(step)
+    }
+}
+
+static NEXT_TAPE_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// A Wengert list of tensor ops, generic over the element type.
+///
+/// ```
+/// use backprop::{Tape, Tensor};
+/// let tape = Tape::<f64>::new();
+/// let x = tape.param(&Tensor::from_vec(vec![3.0], &[1]).unwrap());
+/// let y = x.mul(x).unwrap().sum(); // y = x², dy/dx = 2x
+/// let grads = tape.backward(y).unwrap();
+/// assert_eq!(grads.get(x).unwrap().data(), &[6.0]);
+/// ```
+pub struct Tape<T: Float> {
+    id: usize,
+    nodes: RefCell<Vec<Node<T>>>,
+    pool: RefCell<Vec<Vec<T>>>,
+    grad_enabled: Cell<bool>,
+}
+
+impl<T: Float> Default for Tape<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Tape<T> {
+    /// An empty tape, recording.
+    pub fn new() -> Self {
+        Tape {
+            id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            nodes: RefCell::new(Vec::new()),
+            pool: RefCell::new(Vec::new()),
+            grad_enabled: Cell::new(true),
+        }
+    }
+
+    /// A parameter leaf: a copy of `value` that backward computes a gradient for.
+    #[track_caller]
+    pub fn param(&self, value: &Tensor<T>) -> Var<'_, T> {
+        self.leaf(Op::Param, value, self.grad_enabled.get())
+    }
+
+    /// A constant leaf (data such as X and y): drawn and explained, never differentiated.
+    #[track_caller]
+    pub fn constant(&self, value: &Tensor<T>) -> Var<'_, T> {
+        self.leaf(Op::Constant, value, false)
+    }
+
+    /// A constant leaf of class labels, stored as numbers of type `T`
+    /// (exact below 2²⁴ in `f32`), for [`Var::cross_entropy`].
+    #[track_caller]
+    pub fn labels(&self, labels: &[usize]) -> Var<'_, T> {
+        let mut t = self.alloc(Shape::new(&[labels.len()]).expect("rank 1"));
+        for (o, &l) in t.data_mut().iter_mut().zip(labels) {
+            *o = T::from_f64(l as f64);
+        }
+        let id = self.push(Op::Constant, &[], t, Location::caller());
+        Var::new(self, id)
+    }
+
+    #[track_caller]
+    fn leaf(&self, op: Op<T>, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
+        let mut t = self.alloc(value.shape());
+        t.data_mut().copy_from_slice(value.data());
+        let id = self.push_node(op, &[], t, requires_grad, Location::caller());
+        Var::new(self, id)
+    }
+
+    /// Runs `f` in inference mode: no op nodes are recorded; every result is
+    /// kept as a constant value without inputs, so nothing can be differentiated
+    /// and no graph is built. Recording resumes afterwards (also on panic).
+    pub fn inference<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Restore<'a>(&'a Cell<bool>, bool);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.1);
+            }
+        }
+        let _restore = Restore(&self.grad_enabled, self.grad_enabled.replace(false));
+        f()
+    }
+
+    /// Whether ops are being recorded (false inside [`Tape::inference`]).
+    pub fn is_recording(&self) -> bool {
+        self.grad_enabled.get()
+    }
+
+    /// The number of entries (leaves, values and op nodes) on the tape.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// Whether the tape holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The number of recorded op nodes (entries with inputs).
+    pub fn op_count(&self) -> usize {
+        self.nodes.borrow().iter().filter(|n| !n.is_leaf()).count()
+    }
+
+    /// Read access to all nodes, in creation order (for explanations and drawings).
+    pub fn nodes(&self) -> Ref<'_, [Node<T>]> {
+        Ref::map(self.nodes.borrow(), |v| v.as_slice())
+    }
+
+    /// Drops every node and keeps their buffers (and the node list's capacity)
+    /// for reuse, so the next step of the same shapes allocates nothing.
+    /// Handles into the tape cannot outlive this call (it takes `&mut self`).
+    pub fn clear(&mut self) {
+        let nodes = self.nodes.get_mut();
+        let pool = self.pool.get_mut();
+        for n in nodes.drain(..) {
+            pool.push(n.value.into_data());
+        }
+    }
+
+    /// Gives the buffers of a gradient store back to the tape's pool.
+    pub fn recycle(&self, grads: Grads<T>) {
+        let mut pool = self.pool.borrow_mut();
+        for t in grads.into_tensors() {
+            pool.push(t.into_data());
+        }
+    }
+
+    /// A zero-filled tensor of `shape`, from the pool when a buffer fits.
+    pub(crate) fn alloc(&self, shape: Shape) -> Tensor<T> {
+        let n = shape.numel();
+        let mut pool = self.pool.borrow_mut();
+        // Best fit: the smallest pooled buffer that holds `n` elements.
+        let best = pool
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= n)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        let mut data = match best {
+            Some(i) => pool.swap_remove(i),
+            None => Vec::with_capacity(n),
+        };
+        data.clear();
+        data.resize(n, T::zero());
+        Tensor::from_parts(shape, data)
+    }
+
+    /// A pooled copy of `t`.
+    pub(crate) fn alloc_copy(&self, t: &Tensor<T>) -> Tensor<T> {
+        let mut out = self.alloc(t.shape());
+        out.data_mut().copy_from_slice(t.data());
+        out
+    }
+
+    /// Returns a buffer to the pool.
+    pub(crate) fn give_back(&self, t: Tensor<T>) {
+        self.pool.borrow_mut().push(t.into_data());
+    }
+
+    /// Appends an op node; in inference mode, a constant value without inputs.
+    pub(crate) fn push(
+        &self,
+        op: Op<T>,
+        inputs: &[NodeId],
+        value: Tensor<T>,
+        location: &'static Location<'static>,
+    ) -> NodeId {
+        if !self.grad_enabled.get() {
+            return self.push_node(Op::Constant, &[], value, false, location);
+        }
+        let requires_grad = {
+            let nodes = self.nodes.borrow();
+            inputs.iter().any(|&i| nodes[i].requires_grad)
+        };
+        self.push_node(op, inputs, value, requires_grad, location)
+    }
+
+    fn push_node(
+        &self,
+        op: Op<T>,
+        inputs: &[NodeId],
+        value: Tensor<T>,
+        requires_grad: bool,
+        location: &'static Location<'static>,
+    ) -> NodeId {
+        let mut ins = [0; 2];
+        ins[..inputs.len()].copy_from_slice(inputs);
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(Node {
+            op,
+            inputs: ins,
+            arity: inputs.len() as u8,
+            value,
+            requires_grad,
+            name: None,
+            location,
+        });
+        nodes.len() - 1
+    }
+
+    pub(crate) fn set_name(&self, id: NodeId, name: Cow<'static, str>) {
+        self.nodes.borrow_mut()[id].name = Some(name);
+    }
+
+    pub(crate) fn check_same(
+        &self,
+        other: &Tape<T>,
+        op: &'static str,
+        location: &'static Location<'static>,
+    ) -> Result<()> {
+        if self.id == other.id {
+            Ok(())
+        } else {
+            Err(Error::ForeignVar { op, location })
+        }
+    }
+
+    /// Reverse-mode gradients of a scalar `loss` with respect to every node
+    /// that a parameter reaches; read them with [`Grads::get`].
+    pub fn backward(&self, loss: Var<'_, T>) -> Result<Grads<T>> {
+        self.backward_with(loss, &mut |_: &BackwardStep<'_, T>| {})
+    }
+
+    /// [`Tape::backward`], reporting each step of the sweep to `observer`.
+    pub fn backward_with(
+        &self,
+        loss: Var<'_, T>,
+        observer: &mut dyn BackwardObserver<T>,
+    ) -> Result<Grads<T>> {
+        let shape = loss.shape();
+        if shape.numel() != 1 {
+            return Err(Error::NonScalarLoss { shape });
+        }
+        let mut seed = self.alloc(shape);
+        seed.data_mut()[0] = T::one();
+        self.sweep(loss, seed, observer)
+    }
+
+    /// The vector-Jacobian product `seedᵀ·∂out/∂(every node)` for a non-scalar
+    /// output (`seed` has `out`'s shape).
+    pub fn backward_seeded(&self, out: Var<'_, T>, seed: &Tensor<T>) -> Result<Grads<T>> {
+        if seed.shape() != out.shape() {
+            return Err(Error::ShapeMismatch {
+                op: "backward_seeded",
+                lhs: out.shape(),
+                rhs: seed.shape(),
+                why: "the seed must have the output's shape",
+                location: Location::caller(),
+            });
+        }
+        let seed = self.alloc_copy(seed);
+        self.sweep(out, seed, &mut |_: &BackwardStep<'_, T>| {})
+    }
+
+    fn sweep(
+        &self,
+        out: Var<'_, T>,
+        seed: Tensor<T>,
+        observer: &mut dyn BackwardObserver<T>,
+    ) -> Result<Grads<T>> {
+        self.check_same(out.tape(), "backward", Location::caller())?;
+        let nodes = self.nodes.borrow();
+        let mut grads: Vec<Option<Tensor<T>>> = Vec::new();
+        grads.resize_with(out.id() + 1, || None);
+        if !nodes[out.id()].requires_grad {
+            self.give_back(seed);
+            return Ok(Grads::new(self.id, grads));
+        }
+        grads[out.id()] = Some(seed);
+        let mut contribs: [Option<Tensor<T>>; 2] = [None, None];
+        for id in (0..=out.id()).rev() {
+            let node = &nodes[id];
+            let (earlier, here) = grads.split_at_mut(id);
+            let Some(upstream) = here[0].as_ref() else {
+                continue;
+            };
+            let ins = node.inputs();
+            if ins.is_empty() {
+                observer.visit(&BackwardStep {
+                    id,
+                    node,
+                    upstream,
+                    contributions: &[],
+                });
+                continue;
+            }
+            let mut needs = [false; 2];
+            let mut values: [&Tensor<T>; 2] = [&node.value; 2];
+            for (k, &i) in ins.iter().enumerate() {
+                needs[k] = nodes[i].requires_grad;
+                values[k] = &nodes[i].value;
+            }
+            node.op.vjp(
+                self,
+                &values[..ins.len()],
+                &node.value,
+                upstream,
+                &needs[..ins.len()],
+                &mut contribs[..ins.len()],
+            );
+            observer.visit(&BackwardStep {
+                id,
+                node,
+                upstream,
+                contributions: &contribs[..ins.len()],
+            });
+            // Sum into the inputs' gradients: a value used twice gets both terms.
+            for (k, &i) in ins.iter().enumerate() {
+                let Some(c) = contribs[k].take() else {
+                    continue;
+                };
+                match &mut earlier[i] {
+                    Some(acc) => {
+                        for (a, &b) in acc.data_mut().iter_mut().zip(c.data()) {
+                            *a += b;
+                        }
+                        self.give_back(c);
+                    }
+                    slot @ None => *slot = Some(c),
+                }
+            }
+        }
+        Ok(Grads::new(self.id, grads))
+    }
+}
