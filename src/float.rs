@@ -1,8 +1,7 @@
 //! The element types a [`Tensor`](crate::Tensor) can hold: `f32` and `f64`.
 //!
 //! [`Float`] is sealed: it carries exactly what the ops need (the math of
-//! [`num_traits::Float`], `erf` for GELU, conversions, a dtype tag) and the
-//! dispatch to the GEMM kernel of its width, so every op is written once,
+//! [`num_traits::Float`], `erf` for GELU, conversions, a dtype tag) so every op is written once,
 //! generically, and serves both types.
 
 use std::fmt::{Debug, Display};
@@ -45,29 +44,6 @@ pub trait Float:
 
     /// The error function, `erf(x) = 2/√π ∫₀ˣ e^{-t²} dt` (from `libm`).
     fn erf(self) -> Self;
-
-    /// `C ← α·A·B + β·C` on strided row/column layouts (see [`crate::tensor::gemm`]).
-    ///
-    /// # Safety
-    /// The pointers and strides must describe valid `m×k`, `k×n` and `m×n`
-    /// matrices; `c` must not alias `a` or `b`.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    );
 }
 
 impl Float for f32 {
@@ -87,28 +63,6 @@ impl Float for f32 {
     fn erf(self) -> Self {
         libm::erff(self)
     }
-
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    ) {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
-        }
-    }
 }
 
 impl Float for f64 {
@@ -127,27 +81,5 @@ impl Float for f64 {
     #[inline]
     fn erf(self) -> Self {
         libm::erf(self)
-    }
-
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    ) {
-        // SAFETY: forwarded from the caller's contract.
-        unsafe {
-            matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
-        }
     }
 }
