@@ -356,9 +356,13 @@ mod tests {
 
     #[test]
     fn gelu_matches_pytorch_values() {
-        // torch.nn.functional.gelu(torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64))
-        // tensor([-0.158655253931457, 0.345731146489539, 1.954499736103642])
-        let want = [-0.158655253931457, 0.345731146489539, 1.954499736103642];
+        // Python: [0.5*x*(1+math.erf(x/math.sqrt(2))) for x in (-1.0, 0.5, 2.0)]
+        // (the exact GELU, as torch.nn.functional.gelu with approximate='none')
+        let want = [
+            -0.15865525393145707,
+            0.34573123063700656,
+            1.9544997361036416,
+        ];
         for (x, w) in [-1.0f64, 0.5, 2.0].iter().zip(want) {
             assert!((Unary::Gelu.f(*x) - w).abs() < 1e-12);
         }
