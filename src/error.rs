@@ -4,12 +4,42 @@ use std::panic::Location;
 
 use crate::tensor::Shape;
 
-/// What went wrong in a tensor op or on the tape.
+/// An engine error: what went wrong in a tensor op or on the tape.
 ///
-/// Every variant that an op can raise carries the op's name and the caller's
+/// It holds its [`ErrorKind`] behind one box, so a `Result<Var, Error>` stays
+/// two words wide however much an error carries.
+///
+/// ```
+/// use backprop::{error::ErrorKind, Tape, Tensor};
+/// let tape = Tape::<f64>::new();
+/// let a = tape.param(&Tensor::zeros(&[2, 3]).unwrap());
+/// let err = a.matmul(a).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::ShapeMismatch { op: "matmul", .. }));
+/// assert!(err.to_string().starts_with("matmul: shapes [2, 3] and [2, 3] do not fit"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(transparent)]
+pub struct Error(Box<ErrorKind>);
+
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
+/// The kinds of [`Error`].
+///
+/// Every kind that an op can raise carries the op's name and the caller's
 /// source location (`#[track_caller]`), so the message points at the user's line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Error {
+pub enum ErrorKind {
     /// Two operands whose shapes do not fit the op.
     #[error("{op}: shapes {lhs} and {rhs} do not fit ({why}) at {location}")]
     ShapeMismatch {

@@ -8,7 +8,7 @@
 use std::panic::Location;
 
 use super::Op;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
@@ -97,6 +97,9 @@ pub(crate) fn vjp<T: Float>(
     }
 }
 
+// `add sub mul div` are the fallible primary API; the `std::ops` traits below
+// are implemented too, as panicking shorthands for the same methods.
+#[allow(clippy::should_implement_trait)]
 impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     fn binary(self, rhs: Var<'t, T>, op: Binary) -> Result<Var<'t, T>> {
@@ -104,7 +107,7 @@ impl<'t, T: Float> Var<'t, T> {
         let tape = self.tape();
         tape.check_same(rhs.tape(), op.name(), loc)?;
         let (sa, sb) = (self.shape(), rhs.shape());
-        let target = Shape::broadcast(&sa, &sb).ok_or(Error::ShapeMismatch {
+        let target = Shape::broadcast(&sa, &sb).ok_or(ErrorKind::ShapeMismatch {
             op: op.name(),
             lhs: sa,
             rhs: sb,

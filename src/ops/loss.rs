@@ -6,7 +6,7 @@
 use std::panic::Location;
 
 use super::Op;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
@@ -26,13 +26,14 @@ impl<'t, T: Float> Var<'t, T> {
         tape.check_same(target.tape(), op.name(), loc)?;
         let (sp, st) = (self.shape(), target.shape());
         if sp != st {
-            return Err(Error::ShapeMismatch {
+            return Err(ErrorKind::ShapeMismatch {
                 op: op.name(),
                 lhs: sp,
                 rhs: st,
                 why: "prediction and target must have the same shape",
                 location: loc,
-            });
+            }
+            .into());
         }
         let total: f64 = {
             let (p, t) = (self.value(), target.value());
@@ -170,21 +171,23 @@ impl<'t, T: Float> Var<'t, T> {
         tape.check_same(labels.tape(), "cross_entropy", loc)?;
         let (sx, sl) = (self.shape(), labels.shape());
         if sx.rank() != 2 || sl.rank() != 1 || sx.dims()[0] != sl.dims()[0] {
-            return Err(Error::ShapeMismatch {
+            return Err(ErrorKind::ShapeMismatch {
                 op: "cross_entropy",
                 lhs: sx,
                 rhs: sl,
                 why: "logits must be [N, C] and labels [N]",
                 location: loc,
-            });
+            }
+            .into());
         }
         if labels.requires_grad() {
-            return Err(Error::BadShape {
+            return Err(ErrorKind::BadShape {
                 op: "cross_entropy",
                 shape: sl,
                 why: "labels must be a constant, not a parameter".into(),
                 location: loc,
-            });
+            }
+            .into());
         }
         let classes = sx.dims()[1];
         let total: f64 = {
@@ -193,13 +196,14 @@ impl<'t, T: Float> Var<'t, T> {
             for (n, &lab) in l.data().iter().enumerate() {
                 let c = lab.as_f64();
                 if !(c >= 0.0 && c < classes as f64 && c.fract() == 0.0) {
-                    return Err(Error::BadLabel {
+                    return Err(ErrorKind::BadLabel {
                         op: "cross_entropy",
                         index: n,
                         value: c,
                         classes,
                         location: loc,
-                    });
+                    }
+                    .into());
                 }
                 let row = &x.data()[n * classes..(n + 1) * classes];
                 let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));

@@ -4,7 +4,7 @@
 use std::panic::Location;
 
 use super::Op;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::gemm::{gemm, MatRef};
@@ -23,12 +23,15 @@ impl<'t, T: Float> Var<'t, T> {
         let tape = self.tape();
         tape.check_same(rhs.tape(), "matmul", loc)?;
         let (sa, sb) = (self.shape(), rhs.shape());
-        let mismatch = |why| Error::ShapeMismatch {
-            op: "matmul",
-            lhs: sa,
-            rhs: sb,
-            why,
-            location: loc,
+        let mismatch = |why| {
+            ErrorKind::ShapeMismatch {
+                op: "matmul",
+                lhs: sa,
+                rhs: sb,
+                why,
+                location: loc,
+            }
+            .into()
         };
         if sa.rank() != 2 || sb.rank() != 2 {
             return Err(mismatch("both operands must be matrices (2 axes)"));

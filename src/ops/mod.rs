@@ -187,11 +187,12 @@ pub(crate) fn check_axis(op: &'static str, shape: Shape, axis: usize) -> crate::
     if axis < shape.rank() {
         Ok(())
     } else {
-        Err(crate::Error::BadShape {
+        Err(crate::error::ErrorKind::BadShape {
             op,
             shape,
             why: format!("axis {axis} is out of range for rank {}", shape.rank()),
             location: std::panic::Location::caller(),
-        })
+        }
+        .into())
     }
 }

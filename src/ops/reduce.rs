@@ -201,12 +201,13 @@ impl<'t, T: Float> Var<'t, T> {
     pub fn max_axis(self, axis: usize, keepdim: bool) -> Result<Var<'t, T>> {
         let shape = self.shape();
         if axis < shape.rank() && shape.dims()[axis] == 0 {
-            return Err(crate::Error::BadShape {
+            return Err(crate::error::ErrorKind::BadShape {
                 op: "max",
                 shape,
                 why: format!("axis {axis} is empty"),
                 location: Location::caller(),
-            });
+            }
+            .into());
         }
         self.reduce(Op::Max { axis, keepdim }, Some(axis), keepdim)
     }

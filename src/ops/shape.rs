@@ -3,7 +3,7 @@
 use std::panic::Location;
 
 use super::Op;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::{for_each_broadcast, Shape, Tensor};
@@ -23,13 +23,14 @@ impl<'t, T: Float> Var<'t, T> {
     ) -> Result<Var<'t, T>> {
         let src = self.shape();
         if !src.broadcasts_to(&target) {
-            return Err(Error::ShapeMismatch {
+            return Err(ErrorKind::ShapeMismatch {
                 op: "broadcast_to",
                 lhs: src,
                 rhs: target,
                 why: "the first must broadcast to the second",
                 location: loc,
-            });
+            }
+            .into());
         }
         let tape = self.tape();
         let mut y = tape.alloc(target);
@@ -67,13 +68,14 @@ impl<'t, T: Float> Var<'t, T> {
         let loc = Location::caller();
         let (src, target) = (self.shape(), Shape::new(dims)?);
         if src.numel() != target.numel() {
-            return Err(Error::ShapeMismatch {
+            return Err(ErrorKind::ShapeMismatch {
                 op: "reshape",
                 lhs: src,
                 rhs: target,
                 why: "both must hold the same number of elements",
                 location: loc,
-            });
+            }
+            .into());
         }
         let tape = self.tape();
         let mut y = tape.alloc(target);
@@ -99,12 +101,13 @@ impl<'t, T: Float> Var<'t, T> {
         let loc = Location::caller();
         let src = self.shape();
         if src.rank() < 2 {
-            return Err(Error::BadShape {
+            return Err(ErrorKind::BadShape {
                 op: "transpose",
                 shape: src,
                 why: "needs at least 2 axes".into(),
                 location: loc,
-            });
+            }
+            .into());
         }
         let tape = self.tape();
         let r = src.rank();

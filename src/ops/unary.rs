@@ -241,7 +241,8 @@ impl<'t, T: Float> Var<'t, T> {
         Var::new(tape, id)
     }
 
-    /// `−x`.
+    /// `−x` (also `-x` through `std::ops::Neg`).
+    #[allow(clippy::should_implement_trait)]
     #[track_caller]
     pub fn neg(self) -> Var<'t, T> {
         self.unary(Unary::Neg)

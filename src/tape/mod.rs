@@ -23,7 +23,7 @@ use std::cell::{Cell, Ref, RefCell};
 use std::panic::Location;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::ops::Op;
 use crate::tensor::{Shape, Tensor};
@@ -300,7 +300,7 @@ impl<T: Float> Tape<T> {
         if self.id == other.id {
             Ok(())
         } else {
-            Err(Error::ForeignVar { op, location })
+            Err(ErrorKind::ForeignVar { op, location }.into())
         }
     }
 
@@ -318,7 +318,7 @@ impl<T: Float> Tape<T> {
     ) -> Result<Grads<T>> {
         let shape = loss.shape();
         if shape.numel() != 1 {
-            return Err(Error::NonScalarLoss { shape });
+            return Err(ErrorKind::NonScalarLoss { shape }.into());
         }
         let mut seed = self.alloc(shape);
         seed.data_mut()[0] = T::one();
@@ -329,13 +329,14 @@ impl<T: Float> Tape<T> {
     /// output (`seed` has `out`'s shape).
     pub fn backward_seeded(&self, out: Var<'_, T>, seed: &Tensor<T>) -> Result<Grads<T>> {
         if seed.shape() != out.shape() {
-            return Err(Error::ShapeMismatch {
+            return Err(ErrorKind::ShapeMismatch {
                 op: "backward_seeded",
                 lhs: out.shape(),
                 rhs: seed.shape(),
                 why: "the seed must have the output's shape",
                 location: Location::caller(),
-            });
+            }
+            .into());
         }
         let seed = self.alloc_copy(seed);
         self.sweep(out, seed, &mut |_: &BackwardStep<'_, T>| {})

@@ -13,7 +13,7 @@ mod shape;
 pub(crate) use shape::for_each_broadcast;
 pub use shape::{Shape, MAX_RANK};
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 
 /// An n-dimensional row-major array of `f32` or `f64`.
@@ -40,11 +40,12 @@ impl<T: Float> Tensor<T> {
     /// A tensor from a [`Shape`] and row-major data.
     pub fn from_shape_vec(shape: Shape, data: Vec<T>) -> Result<Self> {
         if data.len() != shape.numel() {
-            return Err(Error::LengthMismatch {
+            return Err(ErrorKind::LengthMismatch {
                 shape,
                 expected: shape.numel(),
                 got: data.len(),
-            });
+            }
+            .into());
         }
         Ok(Tensor { shape, data })
     }
@@ -62,11 +63,12 @@ impl<T: Float> Tensor<T> {
         for r in rows {
             let r = r.as_ref();
             if r.len() != cols {
-                return Err(Error::LengthMismatch {
+                return Err(ErrorKind::LengthMismatch {
                     shape: Shape::new(&[rows.len(), cols])?,
                     expected: rows.len() * cols,
                     got: data.len() + r.len(),
-                });
+                }
+                .into());
             }
             data.extend(r.iter().map(|&x| T::from_f64(x)));
         }
