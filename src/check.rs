@@ -7,6 +7,10 @@
 //! `(φ(x + εeᵢ) − φ(x − εeᵢ)) / 2ε`, where `φ(x) = Σ r ⊙ f(x)`, all in `f64`.
 //! An element passes when `|analytic − numeric| ≤ atol + rtol·|numeric|`
 //! (PyTorch's `gradcheck` defaults: atol 1e-5, rtol 1e-3, ε 1e-6).
+//!
+//! [`jvp_vjp_identity`] checks forward mode against reverse mode without finite
+//! differences: for random directions `u` (inputs) and `v` (output),
+//! `⟨v, J·u⟩ = ⟨Jᵀ·v, u⟩` must hold to rounding.
 
 use crate::error::Error;
 use crate::rng::NumpyRandom;
@@ -67,6 +71,14 @@ pub enum GradcheckError {
     /// The function itself failed (a shape error, say).
     #[error("the function under check failed: {0}")]
     Op(#[from] Error),
+    /// Forward and reverse mode disagree ([`jvp_vjp_identity`]).
+    #[error("forward mode ⟨v, J·u⟩ = {forward:.12e} but reverse mode ⟨Jᵀ·v, u⟩ = {reverse:.12e}")]
+    Identity {
+        /// ⟨v, J·u⟩ from one forward-mode sweep.
+        forward: f64,
+        /// ⟨Jᵀ·v, u⟩ from one reverse-mode sweep.
+        reverse: f64,
+    },
     /// An element's analytic and numeric gradients disagree.
     #[error(
         "gradient mismatch at input {}, element {:?}: analytic {:.10e}, numeric {:.10e} ({:.1}× the tolerance)",
@@ -154,4 +166,48 @@ pub fn gradcheck(
         Some(w) if w.ratio > 1.0 => Err(GradcheckError::Mismatch(w)),
         worst => Ok(GradcheckReport { checked, worst }),
     }
+}
+
+/// Both sides of `⟨v, J·u⟩ = ⟨Jᵀ·v, u⟩` for `f` at `inputs`, with random
+/// directions from `seed`: the forward-mode side (one [`Tape::jvp`] sweep) and
+/// the reverse-mode side (one [`Tape::backward_seeded`] sweep).
+/// Errors with [`GradcheckError::Identity`] when they differ by more than
+/// `1e-10·(1 + |either|)`.
+pub fn jvp_vjp_identity(
+    f: impl CheckFn,
+    inputs: &[Tensor<f64>],
+    seed: u32,
+) -> Result<(f64, f64), GradcheckError> {
+    let tape = Tape::new();
+    let vars: Vec<_> = inputs.iter().map(|x| tape.param(x)).collect();
+    let out = f(&tape, &vars)?;
+    let mut rng = NumpyRandom::seed(seed);
+    let mut draw = |dims: &[usize]| -> Result<Tensor<f64>, Error> {
+        let mut t = Tensor::zeros(dims)?;
+        t.data_mut()
+            .iter_mut()
+            .for_each(|x| *x = rng.uniform(-1.0, 1.0));
+        Ok(t)
+    };
+    let us: Vec<Tensor<f64>> = inputs
+        .iter()
+        .map(|x| draw(x.dims()))
+        .collect::<Result<_, _>>()?;
+    let v = draw(out.shape().dims())?;
+    let pairs: Vec<_> = vars.iter().copied().zip(us.iter()).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let forward = tape
+        .jvp(out, &pairs)?
+        .map_or(0.0, |ju| dot(v.data(), ju.data()));
+    let grads = tape.backward_seeded(out, &v)?;
+    let reverse: f64 = vars
+        .iter()
+        .zip(&us)
+        .map(|(x, u)| grads.get(*x).map_or(0.0, |g| dot(g.data(), u.data())))
+        .sum();
+    let gap = (forward - reverse).abs();
+    if gap > 1e-10 * (1.0 + forward.abs().max(reverse.abs())) || gap.is_nan() {
+        return Err(GradcheckError::Identity { forward, reverse });
+    }
+    Ok((forward, reverse))
 }

@@ -1,7 +1,8 @@
 //! Every differentiable op against central finite differences in f64, on random
-//! shapes (proptest), broadcasting cases and reused inputs.
+//! shapes (proptest), broadcasting cases and reused inputs; and its forward-mode
+//! rule (JVP) against its reverse-mode rule (VJP) by ⟨v, J·u⟩ = ⟨Jᵀ·v, u⟩.
 
-use backprop::check::{gradcheck, GradcheckOptions};
+use backprop::check::{gradcheck, jvp_vjp_identity, GradcheckOptions};
 use backprop::{Tape, Tensor, Var};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -58,6 +59,7 @@ fn check(
     f: impl for<'t> Fn(&'t Tape<f64>, &[Var<'t, f64>]) -> backprop::Result<Var<'t, f64>>,
     inputs: &[Tensor<f64>],
 ) -> Result<(), TestCaseError> {
+    jvp_vjp_identity(&f, inputs, 3).map_err(|e| TestCaseError::fail(e.to_string()))?;
     gradcheck(f, inputs, &GradcheckOptions::default())
         .map(|_| ())
         .map_err(|e| TestCaseError::fail(e.to_string()))

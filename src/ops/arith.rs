@@ -80,6 +80,7 @@ pub(crate) fn vjp<T: Float>(
         d
     };
     let (ad, bd, yd) = (a.data(), b.data(), y.data());
+    tape.count_madds(needs.iter().filter(|&&n| n).count() * g.numel());
     if needs[0] {
         contribs[0] = Some(match op {
             Binary::Add | Binary::Sub => grad(&|_, gi| gi),
@@ -95,6 +96,34 @@ pub(crate) fn vjp<T: Float>(
             Binary::Div => grad(&|i, gi| -gi * yd[i] / bd[i]),
         });
     }
+}
+
+/// Forward mode, the same rules applied to tangents: `add`: ẏ = ȧ + ḃ ·
+/// `sub`: ẏ = ȧ − ḃ · `mul`: ẏ = ȧ⊙b + a⊙ḃ · `div`: ẏ = (ȧ − y⊙ḃ)/b.
+pub(crate) fn jvp<T: Float>(
+    tape: &Tape<T>,
+    op: Binary,
+    inputs: &[&Tensor<T>],
+    y: &Tensor<T>,
+    tangents: &[&Tensor<T>],
+) -> Tensor<T> {
+    let (a, b, ta, tb) = (
+        inputs[0].data(),
+        inputs[1].data(),
+        tangents[0].data(),
+        tangents[1].data(),
+    );
+    let mut out = tape.alloc(y.shape());
+    for (i, o) in out.data_mut().iter_mut().enumerate() {
+        *o = match op {
+            Binary::Add => ta[i] + tb[i],
+            Binary::Sub => ta[i] - tb[i],
+            Binary::Mul => ta[i] * b[i] + a[i] * tb[i],
+            Binary::Div => (ta[i] - y.data()[i] * tb[i]) / b[i],
+        };
+    }
+    tape.count_madds(2 * y.numel());
+    out
 }
 
 // `add sub mul div` are the fallible primary API; the `std::ops` traits below

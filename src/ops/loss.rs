@@ -69,6 +69,7 @@ fn pairwise_vjp<T: Float>(
     let (p, t) = (inputs[0], inputs[1]);
     for k in 0..2 {
         if needs[k] {
+            tape.count_madds(p.numel());
             let mut d = tape.alloc(p.shape());
             for ((o, &a), &b) in d.data_mut().iter_mut().zip(p.data()).zip(t.data()) {
                 *o = rules[k](a, b);
@@ -232,6 +233,7 @@ pub(crate) fn cross_entropy_vjp<T: Float>(
     let (n_rows, classes) = (x.dims()[0], x.dims()[1]);
     let s = g.data()[0] / T::from_f64(n_rows as f64);
     let mut dx = tape.alloc(x.shape());
+    tape.count_madds(x.numel());
     for ((drow, row), &lab) in dx
         .data_mut()
         .chunks_mut(classes.max(1))
@@ -250,4 +252,65 @@ pub(crate) fn cross_entropy_vjp<T: Float>(
         }
     }
     contribs[0] = Some(dx);
+}
+
+/// Forward mode of a pairwise loss: `L̇ = Σᵢ (∂ℓ/∂ŷᵢ·ŷ̇ᵢ + ∂ℓ/∂yᵢ·ẏᵢ)`, with the
+/// same per-element rules as the VJPs above at ḡ = 1.
+pub(crate) fn pairwise_jvp<T: Float>(
+    tape: &Tape<T>,
+    op: Op<T>,
+    inputs: &[&Tensor<T>],
+    tangents: &[&Tensor<T>],
+) -> Tensor<T> {
+    let n = T::from_f64(inputs[0].numel() as f64);
+    let sigmoid = |x: T| T::one() / (T::one() + (-x).exp());
+    let two = T::from_f64(2.0);
+    let rules = |p: T, t: T| -> (T, T) {
+        match op {
+            Op::Mse => (two * (p - t) / n, two * (t - p) / n),
+            Op::HalfSse => (p - t, t - p),
+            Op::BceWithLogits => ((sigmoid(p) - t) / n, -p / n),
+            _ => unreachable!("not a pairwise loss"),
+        }
+    };
+    let mut total = T::zero();
+    let (p, t, dp, dt) = (
+        inputs[0].data(),
+        inputs[1].data(),
+        tangents[0].data(),
+        tangents[1].data(),
+    );
+    for i in 0..p.len() {
+        let (gp, gt) = rules(p[i], t[i]);
+        total += gp * dp[i] + gt * dt[i];
+    }
+    tape.count_madds(2 * p.len());
+    let mut out = tape.alloc(Shape::SCALAR);
+    out.data_mut()[0] = total;
+    out
+}
+
+// Forward mode of cross-entropy: L̇ = (1/N)·Σₙ Σ_c (softmax(x)[n,c] − [c = yₙ])·ẋ[n,c].
+pub(crate) fn cross_entropy_jvp<T: Float>(
+    tape: &Tape<T>,
+    inputs: &[&Tensor<T>],
+    tangents: &[&Tensor<T>],
+) -> Tensor<T> {
+    let mut one = tape.alloc(Shape::SCALAR);
+    one.data_mut()[0] = T::one();
+    let mut slot = [None, None];
+    cross_entropy_vjp(tape, inputs, &one, &mut slot);
+    let grad = slot[0]
+        .take()
+        .expect("cross_entropy always differentiates its logits");
+    let total: T = grad
+        .data()
+        .iter()
+        .zip(tangents[0].data())
+        .map(|(&g, &d)| g * d)
+        .sum();
+    tape.count_madds(grad.numel());
+    tape.give_back(grad);
+    one.data_mut()[0] = total;
+    one
 }

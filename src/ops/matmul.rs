@@ -114,6 +114,7 @@ pub(crate) fn vjp<T: Float>(
     let product = |shape: Shape, x: MatRef<'_, T>, y: MatRef<'_, T>| {
         let mut d = tape.alloc(shape);
         gemm(T::one(), x, y, T::zero(), d.data_mut());
+        tape.count_madds(x.logical().0 * x.logical().1 * y.logical().1);
         d
     };
     if needs[0] {
@@ -130,4 +131,35 @@ pub(crate) fn vjp<T: Float>(
             (true, true) => product(b.shape(), mat(g, true), mat(a, true)),
         });
     }
+}
+
+// Forward mode, the product rule: Ċ = op(Ȧ)·op(B) + op(A)·op(Ḃ), two GEMMs
+// into one buffer (the second accumulates with β = 1).
+pub(crate) fn jvp<T: Float>(
+    tape: &Tape<T>,
+    ta: bool,
+    tb: bool,
+    inputs: &[&Tensor<T>],
+    c: &Tensor<T>,
+    tangents: &[&Tensor<T>],
+) -> Tensor<T> {
+    let (a, b) = (inputs[0], inputs[1]);
+    let mut out = tape.alloc(c.shape());
+    gemm(
+        T::one(),
+        mat(tangents[0], ta),
+        mat(b, tb),
+        T::zero(),
+        out.data_mut(),
+    );
+    gemm(
+        T::one(),
+        mat(a, ta),
+        mat(tangents[1], tb),
+        T::one(),
+        out.data_mut(),
+    );
+    let k = if ta { a.dims()[0] } else { a.dims()[1] };
+    tape.count_madds(2 * c.numel() * k);
+    out
 }

@@ -181,6 +181,37 @@ impl<T: Float> Op<T> {
     }
 }
 
+impl<T: Float> Op<T> {
+    /// Applies this op's Jacobian-vector product (forward mode): given the
+    /// node's inputs, its output and a tangent for every input (zeros where an
+    /// input has none), returns the output's tangent `ẏ = J·ẋ`.
+    pub(crate) fn jvp(
+        &self,
+        tape: &Tape<T>,
+        inputs: &[&Tensor<T>],
+        out: &Tensor<T>,
+        t: &[&Tensor<T>],
+    ) -> Tensor<T> {
+        match *self {
+            Op::Param | Op::Constant => unreachable!("leaves have no inputs"),
+            Op::Unary(u) => unary::vjp(tape, u, inputs[0], out, t[0]),
+            Op::Custom(c) => unary::custom_vjp(tape, c, inputs[0], out, t[0]),
+            Op::Binary(b) => arith::jvp(tape, b, inputs, out, t),
+            Op::BroadcastTo => shape::broadcast_jvp(tape, inputs[0], t[0], out),
+            Op::Reshape => shape::reshape_vjp(tape, out, t[0]),
+            Op::Transpose => shape::transpose_jvp(tape, t[0]),
+            Op::MatMul { ta, tb } => matmul::jvp(tape, ta, tb, inputs, out, t),
+            Op::Sum { axis, .. } => reduce::sum_jvp(tape, t[0], axis, out, false),
+            Op::Mean { axis, .. } => reduce::sum_jvp(tape, t[0], axis, out, true),
+            Op::Max { axis, .. } => reduce::max_jvp(tape, inputs[0], axis, out, t[0]),
+            Op::Softmax { axis } => softmax::softmax_jvp(tape, axis, out, t[0]),
+            Op::LogSoftmax { axis } => softmax::log_softmax_jvp(tape, axis, out, t[0]),
+            Op::Mse | Op::BceWithLogits | Op::HalfSse => loss::pairwise_jvp(tape, *self, inputs, t),
+            Op::CrossEntropy => loss::cross_entropy_jvp(tape, inputs, t),
+        }
+    }
+}
+
 /// Checks an axis against a shape, for ops that take one.
 #[track_caller]
 pub(crate) fn check_axis(op: &'static str, shape: Shape, axis: usize) -> crate::Result<()> {

@@ -58,6 +58,7 @@ fn spread<T: Float>(
 ) -> Tensor<T> {
     let (outer, len, inner) = split(x.shape(), axis);
     let mut dx = tape.alloc(x.shape());
+    tape.count_madds(x.numel());
     let (dd, gd) = (dx.data_mut(), g.data());
     for o in 0..outer {
         for i in 0..len {
@@ -131,6 +132,26 @@ pub(crate) fn sum_vjp<T: Float>(
     g: &Tensor<T>,
 ) -> Tensor<T> {
     spread(tape, x, axis, T::one(), g)
+}
+
+// Forward mode: ẏ = Σ ẋ along the axis (sum is linear), scaled by 1/n for the mean.
+pub(crate) fn sum_jvp<T: Float>(
+    tape: &Tape<T>,
+    dx: &Tensor<T>,
+    axis: Option<usize>,
+    y: &Tensor<T>,
+    mean: bool,
+) -> Tensor<T> {
+    let (_, len, _) = split(dx.shape(), axis);
+    let scale = if mean {
+        T::one() / T::from_f64(len as f64)
+    } else {
+        T::one()
+    };
+    let mut out = tape.alloc(y.shape());
+    sum_into(dx, axis, scale, out.data_mut());
+    tape.count_madds(dx.numel());
+    out
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -227,15 +248,46 @@ pub(crate) fn max_vjp<T: Float>(
     let (dd, xd, yd, gd) = (dx.data_mut(), x.data(), y.data(), g.data());
     for o in 0..outer {
         for n in 0..inner {
-            let m = yd[o * inner + n];
-            let hit = (0..len).find(|&i| {
-                let v = xd[(o * len + i) * inner + n];
-                v == m || (v.is_nan() && m.is_nan())
-            });
-            if let Some(i) = hit {
+            if let Some(i) = argmax_at(xd, yd[o * inner + n], o, n, len, inner) {
                 dd[(o * len + i) * inner + n] = gd[o * inner + n];
             }
         }
     }
     dx
+}
+
+/// The first position along the axis where `x` attains the line's maximum `m`.
+fn argmax_at<T: Float>(
+    xd: &[T],
+    m: T,
+    o: usize,
+    n: usize,
+    len: usize,
+    inner: usize,
+) -> Option<usize> {
+    (0..len).find(|&i| {
+        let v = xd[(o * len + i) * inner + n];
+        v == m || (v.is_nan() && m.is_nan())
+    })
+}
+
+// Forward mode: ẏ = ẋ at the arg-max (the max passes on its winner's change).
+pub(crate) fn max_jvp<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    axis: usize,
+    y: &Tensor<T>,
+    dx: &Tensor<T>,
+) -> Tensor<T> {
+    let (outer, len, inner) = x.shape().split_at_axis(axis);
+    let mut out = tape.alloc(y.shape());
+    let (od, xd, yd, dd) = (out.data_mut(), x.data(), y.data(), dx.data());
+    for o in 0..outer {
+        for n in 0..inner {
+            if let Some(i) = argmax_at(xd, yd[o * inner + n], o, n, len, inner) {
+                od[o * inner + n] = dd[(o * len + i) * inner + n];
+            }
+        }
+    }
+    out
 }

@@ -84,7 +84,23 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-// d/dx reshape(x): x̄ = ḡ in x's shape.
+// Forward mode: ẏ = broadcast(ẋ), the same copy as the forward rule.
+pub(crate) fn broadcast_jvp<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    dx: &Tensor<T>,
+    y: &Tensor<T>,
+) -> Tensor<T> {
+    let mut out = tape.alloc(y.shape());
+    let (od, dd) = (out.data_mut(), dx.data());
+    let target = y.shape();
+    for_each_broadcast(&target, &x.shape().broadcast_strides(&target), |o, i| {
+        od[o] = dd[i]
+    });
+    out
+}
+
+// d/dx reshape(x): x̄ = ḡ in x's shape (and forward mode: ẏ = ẋ in y's shape).
 pub(crate) fn reshape_vjp<T: Float>(tape: &Tape<T>, x: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
     let mut dx = tape.alloc(x.shape());
     dx.data_mut().copy_from_slice(g.data());
@@ -133,6 +149,11 @@ pub(crate) fn transpose_vjp<T: Float>(tape: &Tape<T>, g: &Tensor<T>) -> Tensor<T
     );
     transpose_into(g, dx.data_mut());
     dx
+}
+
+// Forward mode: ẏ = ẋᵀ (the transpose is its own adjoint).
+pub(crate) fn transpose_jvp<T: Float>(tape: &Tape<T>, dx: &Tensor<T>) -> Tensor<T> {
+    transpose_vjp(tape, dx)
 }
 
 /// Writes the last-two-axes transpose of `x` into `out`.

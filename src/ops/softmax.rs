@@ -75,6 +75,7 @@ pub(crate) fn softmax_vjp<T: Float>(
     g: &Tensor<T>,
 ) -> Tensor<T> {
     let mut dx = tape.alloc(y.shape());
+    tape.count_madds(2 * y.numel());
     let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
     for_each_line(y.shape(), axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);
@@ -86,6 +87,16 @@ pub(crate) fn softmax_vjp<T: Float>(
     dx
 }
 
+// Forward mode: ẏ = y ⊙ (ẋ − Σⱼ yⱼẋⱼ) (the Jacobian is symmetric).
+pub(crate) fn softmax_jvp<T: Float>(
+    tape: &Tape<T>,
+    axis: usize,
+    y: &Tensor<T>,
+    dx: &Tensor<T>,
+) -> Tensor<T> {
+    softmax_vjp(tape, axis, y, dx)
+}
+
 // Log-softmax: ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so x̄ = ḡ − e^y ⊙ Σⱼ ḡⱼ.
 pub(crate) fn log_softmax_vjp<T: Float>(
     tape: &Tape<T>,
@@ -94,6 +105,7 @@ pub(crate) fn log_softmax_vjp<T: Float>(
     g: &Tensor<T>,
 ) -> Tensor<T> {
     let mut dx = tape.alloc(y.shape());
+    tape.count_madds(2 * y.numel());
     let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
     for_each_line(y.shape(), axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);
@@ -103,4 +115,24 @@ pub(crate) fn log_softmax_vjp<T: Float>(
         }
     });
     dx
+}
+
+// Forward mode: ẏ = ẋ − Σⱼ e^(yⱼ)·ẋⱼ (the transpose of the rule above).
+pub(crate) fn log_softmax_jvp<T: Float>(
+    tape: &Tape<T>,
+    axis: usize,
+    y: &Tensor<T>,
+    dx: &Tensor<T>,
+) -> Tensor<T> {
+    let mut out = tape.alloc(y.shape());
+    let (od, yd, dd) = (out.data_mut(), y.data(), dx.data());
+    for_each_line(y.shape(), axis, |first, step, len| {
+        let line = (0..len).map(|i| first + i * step);
+        let dot: T = line.clone().map(|i| yd[i].exp() * dd[i]).sum();
+        for i in line {
+            od[i] = dd[i] - dot;
+        }
+    });
+    tape.count_madds(2 * y.numel());
+    out
 }

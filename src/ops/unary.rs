@@ -171,6 +171,8 @@ pub struct Custom<T: Float> {
 }
 
 /// The chain-rule step shared by every element-wise op: `x̄ = ḡ ⊙ f′(x)`.
+/// The Jacobian is diagonal, so forward mode is the same product with a
+/// tangent in place of `ḡ`: `ẏ = f′(x) ⊙ ẋ`.
 pub(crate) fn vjp<T: Float>(
     tape: &Tape<T>,
     u: Unary,
@@ -188,6 +190,7 @@ pub(crate) fn vjp<T: Float>(
     {
         *d = gi * u.df(xi, yi);
     }
+    tape.count_madds(x.numel());
     dx
 }
 
@@ -208,6 +211,7 @@ pub(crate) fn custom_vjp<T: Float>(
     {
         *d = gi * (op.df)(xi, yi);
     }
+    tape.count_madds(x.numel());
     dx
 }
 

@@ -105,6 +105,7 @@ pub struct Tape<T: Float> {
     nodes: RefCell<Vec<Node<T>>>,
     pool: RefCell<Vec<Vec<T>>>,
     grad_enabled: Cell<bool>,
+    madds: Cell<u64>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -121,6 +122,7 @@ impl<T: Float> Tape<T> {
             nodes: RefCell::new(Vec::new()),
             pool: RefCell::new(Vec::new()),
             grad_enabled: Cell::new(true),
+            madds: Cell::new(0),
         }
     }
 
@@ -212,6 +214,22 @@ impl<T: Float> Tape<T> {
         for t in grads.into_tensors() {
             pool.push(t.into_data());
         }
+    }
+
+    /// Multiply-adds done by the derivative kernels (VJPs and JVPs) on this
+    /// tape since it was made or [`Tape::reset_madds`] was called; each kernel
+    /// counts its own work (a GEMM `m·n·k`, an element-wise product one per element).
+    pub fn madds(&self) -> u64 {
+        self.madds.get()
+    }
+
+    /// Sets the multiply-add counter back to zero.
+    pub fn reset_madds(&self) {
+        self.madds.set(0);
+    }
+
+    pub(crate) fn count_madds(&self, n: usize) {
+        self.madds.set(self.madds.get() + n as u64);
     }
 
     /// A zero-filled tensor of `shape`, from the pool when a buffer fits.
@@ -411,5 +429,76 @@ impl<T: Float> Tape<T> {
             }
         }
         Ok(Grads::new(self.id, grads))
+    }
+
+    /// Forward-mode differentiation: the directional derivative of `out` when
+    /// the leaves in `tangents` move along the given directions (all other
+    /// leaves held fixed), by one forward sweep applying each op's
+    /// Jacobian-vector product. `None` when `out` does not depend on them.
+    ///
+    /// ```
+    /// use backprop::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.param(&Tensor::from_vec(vec![3.0], &[1]).unwrap());
+    /// let y = x.mul(x).unwrap(); // dy/dx = 2x = 6
+    /// let dy = tape.jvp(y, &[(x, &Tensor::ones(&[1]).unwrap())]).unwrap().unwrap();
+    /// assert_eq!(dy.data(), &[6.0]);
+    /// ```
+    #[track_caller]
+    pub fn jvp(
+        &self,
+        out: Var<'_, T>,
+        tangents: &[(Var<'_, T>, &Tensor<T>)],
+    ) -> Result<Option<Tensor<T>>> {
+        let loc = Location::caller();
+        self.check_same(out.tape(), "jvp", loc)?;
+        let nodes = self.nodes.borrow();
+        let mut dot: Vec<Option<Tensor<T>>> = Vec::new();
+        dot.resize_with(out.id() + 1, || None);
+        for &(v, t) in tangents {
+            self.check_same(v.tape(), "jvp", loc)?;
+            let shape = nodes[v.id()].value.shape();
+            if t.shape() != shape {
+                return Err(ErrorKind::ShapeMismatch {
+                    op: "jvp",
+                    lhs: shape,
+                    rhs: t.shape(),
+                    why: "a tangent must have its leaf's shape",
+                    location: loc,
+                }
+                .into());
+            }
+            if v.id() <= out.id() {
+                dot[v.id()] = Some(self.alloc_copy(t));
+            }
+        }
+        for id in 0..=out.id() {
+            let node = &nodes[id];
+            let ins = node.inputs();
+            if ins.is_empty() || ins.iter().all(|&i| dot[i].is_none()) {
+                continue;
+            }
+            // Inputs without a tangent move by zero.
+            let zeros: Vec<Option<Tensor<T>>> = ins
+                .iter()
+                .map(|&i| dot[i].is_none().then(|| self.alloc(nodes[i].value.shape())))
+                .collect();
+            let values: Vec<&Tensor<T>> = ins.iter().map(|&i| &nodes[i].value).collect();
+            let tans: Vec<&Tensor<T>> = ins
+                .iter()
+                .zip(&zeros)
+                .map(|(&i, z)| dot[i].as_ref().or(z.as_ref()).expect("tangent or zeros"))
+                .collect();
+            let t = node.op.jvp(self, &values, &node.value, &tans);
+            for z in zeros.into_iter().flatten() {
+                self.give_back(z);
+            }
+            dot[id] = Some(t);
+        }
+        let result = dot[out.id()].take();
+        for t in dot.into_iter().flatten() {
+            self.give_back(t);
+        }
+        Ok(result)
     }
 }
