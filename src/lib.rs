@@ -34,7 +34,10 @@
 //! | [`ops`] | every op, its forward rule beside its vector-Jacobian product |
 //! | [`check`] | [`gradcheck`](check::gradcheck): the tape against finite differences |
 //! | [`rng`] | NumPy-compatible `seed` + `rand` (MT19937) |
+//! | [`numpy_fmt`] | NumPy's `print` of arrays, Python's `repr` of floats |
+//! | [`graph`] | the recorded graph as DOT, or as SVG laid out by us |
 //! | [`notebook`] | the seed notebook's network, recorded on a tape with its names |
+//! | [`walkthrough`] | the notebook replayed and explained from the observed backward pass |
 //! | [`error`] | [`Error`], with op names, shapes and the caller's line |
 //!
 //! ## Errors and panics
@@ -54,11 +57,14 @@
 pub mod check;
 pub mod error;
 pub mod float;
+pub mod graph;
 pub mod notebook;
+pub mod numpy_fmt;
 pub mod ops;
 pub mod rng;
 pub mod tape;
 pub mod tensor;
+pub mod walkthrough;
 
 pub use error::{Error, Result};
 pub use float::Float;

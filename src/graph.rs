@@ -1,0 +1,1248 @@
+//! Drawing a recorded computation: DOT and self-laid-out SVG.
+//!
+//! Like micrograd's `draw_dot`: one box per tape node — leaves (parameters and
+//! constants) and op nodes — showing its id, name, op, shape, value and
+//! gradient, with an edge from each input to the op that uses it.
+//!
+//! * [`to_dot`] writes Graphviz source (`rankdir=LR`, record labels).
+//! * [`to_svg`] lays the graph out itself (no Graphviz needed) and writes a
+//!   standalone SVG document.
+//!
+//! Both take the nodes as plain [`GraphNode`] descriptions, so any subset of a
+//! tape can be drawn (for example only the nodes the loss depends on). Inputs
+//! that are missing from the slice, or that are not earlier on the tape than
+//! their user, are not drawn; a repeated id keeps its first node. Long text is
+//! clipped: lines to [`MAX_LINE_CHARS`] characters, values and gradients to
+//! [`MAX_LINES`] lines, each cut marked with `…`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Longest line drawn, in characters; longer lines end in `…`.
+pub const MAX_LINE_CHARS: usize = 60;
+/// Most lines drawn for one value or gradient; the last one is `…` if cut.
+pub const MAX_LINES: usize = 8;
+
+/// What kind of tape entry a node is (drawn differently: parameters
+/// highlighted, constants grey).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A differentiated leaf (a weight or bias).
+    Param,
+    /// A leaf that receives no gradient (data such as `X` and `y`).
+    Constant,
+    /// The result of an op applied to earlier nodes.
+    Op,
+}
+
+/// One node of the drawing.
+#[derive(Clone, Debug)]
+pub struct GraphNode {
+    /// Tape position (creation order); inputs always have smaller ids.
+    pub id: usize,
+    /// The user's name for the node, e.g. `"hidden_input"` or `"W1"`.
+    pub name: Option<String>,
+    /// The op that made the node, e.g. `"matmul"`, `"sigmoid"`, `"param"`.
+    pub op: String,
+    /// Leaf or op, and which kind of leaf.
+    pub kind: NodeKind,
+    /// Shape of the node's value (empty for a scalar).
+    pub shape: Vec<usize>,
+    /// Already-formatted value text; may contain `'\n'` (multi-line arrays).
+    pub value: String,
+    /// Already-formatted gradient text, may contain `'\n'`; `None` = no gradient.
+    pub grad: Option<String>,
+    /// Ids of the inputs, in argument order (may repeat: `x*x`).
+    pub inputs: Vec<usize>,
+}
+
+// ---------------------------------------------------------------------------
+// Text shared by both outputs
+// ---------------------------------------------------------------------------
+
+/// Cuts a line to [`MAX_LINE_CHARS`] characters, ending a cut line in `…`.
+fn clip_line(line: &str) -> String {
+    if line.chars().count() <= MAX_LINE_CHARS {
+        return line.to_string();
+    }
+    let mut out: String = line.chars().take(MAX_LINE_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Splits multi-line text into at most [`MAX_LINES`] clipped lines.
+fn clip_lines(text: &str) -> Vec<String> {
+    let all: Vec<&str> = text.lines().collect();
+    if all.is_empty() {
+        return vec![String::new()];
+    }
+    if all.len() <= MAX_LINES {
+        return all.into_iter().map(clip_line).collect();
+    }
+    let mut out: Vec<String> = all[..MAX_LINES - 1].iter().map(|l| clip_line(l)).collect();
+    out.push("…".to_string());
+    out
+}
+
+/// `(4, 1)` for a matrix, `()` for a scalar, `(3,)` for a vector — NumPy style.
+fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        _ => {
+            let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+            format!("({})", dims.join(", "))
+        }
+    }
+}
+
+/// The node's name, or its op when it has none.
+fn label_of(node: &GraphNode) -> &str {
+    node.name.as_deref().unwrap_or(&node.op)
+}
+
+/// The first line of a box: `#3 hidden_output`.
+fn title_line(node: &GraphNode) -> String {
+    clip_line(&format!("#{} {}", node.id, label_of(node)))
+}
+
+/// The second line of a box: op and shape.
+fn op_line(node: &GraphNode) -> String {
+    clip_line(&format!("{}  {}", node.op, shape_text(&node.shape)))
+}
+
+/// Prefixes the first line with `label` and indents the rest to match.
+fn labelled_lines(label: &str, text: &str) -> Vec<String> {
+    let indent = " ".repeat(label.chars().count());
+    clip_lines(text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{label}{l}")
+            } else {
+                format!("{indent}{l}")
+            }
+        })
+        .collect()
+}
+
+/// The three sections of a box: header, value, gradient.
+fn sections(node: &GraphNode) -> [Vec<String>; 3] {
+    let grad = match &node.grad {
+        Some(g) => labelled_lines("grad  ", g),
+        None => vec!["grad  —".to_string()],
+    };
+    [
+        vec![title_line(node), op_line(node)],
+        labelled_lines("value ", &node.value),
+        grad,
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// The graph structure: unique nodes and drawable edges
+// ---------------------------------------------------------------------------
+
+/// One drawn edge: `from` is argument `arg` of `to` (indices into the node list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Edge {
+    from: usize,
+    to: usize,
+    arg: usize,
+    /// Whether the user has two or more arguments (then the edge is labelled).
+    labelled: bool,
+}
+
+/// The nodes in id order (first of any repeated id) and the edges between them.
+struct Graph<'a> {
+    nodes: Vec<&'a GraphNode>,
+    edges: Vec<Edge>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(input: &'a [GraphNode]) -> Self {
+        let mut by_id: BTreeMap<usize, &GraphNode> = BTreeMap::new();
+        for node in input {
+            by_id.entry(node.id).or_insert(node);
+        }
+        let index: BTreeMap<usize, usize> =
+            by_id.keys().enumerate().map(|(i, &id)| (id, i)).collect();
+        let nodes: Vec<&GraphNode> = by_id.into_values().collect();
+        let mut edges = Vec::new();
+        for (to, node) in nodes.iter().enumerate() {
+            let labelled = node.inputs.len() >= 2;
+            for (arg, input) in node.inputs.iter().enumerate() {
+                match index.get(input) {
+                    Some(&from) if from < to => edges.push(Edge {
+                        from,
+                        to,
+                        arg,
+                        labelled,
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        Graph { nodes, edges }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// DOT
+// ---------------------------------------------------------------------------
+
+/// Escapes one line for a record label inside a quoted DOT string.
+fn dot_escape(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '\\' | '"' | '{' | '}' | '|' | '<' | '>' | ' ' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A record field: escaped lines, each ended by `\l` (left-justified).
+fn dot_field(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("{}\\l", dot_escape(l)))
+        .collect()
+}
+
+/// Fill colour, border colour and border width for each kind of node.
+fn colours(kind: NodeKind) -> (&'static str, &'static str, f64) {
+    match kind {
+        NodeKind::Param => ("#cfe3ff", "#1f5fbf", 2.0),
+        NodeKind::Constant => ("#e6e6e6", "#8a8a8a", 1.0),
+        NodeKind::Op => ("#fff1c9", "#555555", 1.0),
+    }
+}
+
+/// Graphviz DOT source for the graph.
+///
+/// Left to right (`rankdir=LR`), one `record` node `n<id>` per tape node with
+/// fields for id and name, op and shape, value and gradient (lines
+/// left-justified); parameters are filled blue, constants grey, ops amber.
+/// Each input gives an edge `n<input> -> n<user>`, labelled with the argument
+/// position when the user has two or more inputs.
+pub fn to_dot(nodes: &[GraphNode]) -> String {
+    let graph = Graph::new(nodes);
+    let mut out = String::from("digraph backprop {\n  rankdir=LR;\n");
+    out.push_str("  node [shape=record, style=filled, fontname=\"monospace\", fontsize=10];\n");
+    out.push_str("  edge [fontname=\"monospace\", fontsize=9, color=\"#666666\"];\n");
+    for node in &graph.nodes {
+        let fields: Vec<String> = sections(node).iter().map(|s| dot_field(s)).collect();
+        let (fill, border, width) = colours(node.kind);
+        let _ = writeln!(
+            out,
+            "  n{} [label=\"{}\", fillcolor=\"{fill}\", color=\"{border}\", penwidth={width:.1}];",
+            node.id,
+            fields.join("|")
+        );
+    }
+    for e in &graph.edges {
+        let (from, to) = (graph.nodes[e.from].id, graph.nodes[e.to].id);
+        if e.labelled {
+            let _ = writeln!(out, "  n{from} -> n{to} [label=\"{}\"];", e.arg);
+        } else {
+            let _ = writeln!(out, "  n{from} -> n{to};");
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Layout
+// ---------------------------------------------------------------------------
+
+/// Advance of one monospace character at 12px (DejaVu Sans Mono is 0.602 em).
+const CHAR_W: f64 = 7.4;
+const LINE_H: f64 = 15.0;
+/// Distance from the top of a line box to the text baseline.
+const BASELINE: f64 = 11.5;
+const PAD_X: f64 = 8.0;
+const PAD_Y: f64 = 5.0;
+const LAYER_GAP: f64 = 90.0;
+const NODE_GAP: f64 = 26.0;
+const MARGIN: f64 = 20.0;
+const MIN_BOX_W: f64 = 80.0;
+
+/// A placed box: top-left corner and size.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Rect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Rect {
+    fn centre_y(&self) -> f64 {
+        self.y + self.h / 2.0
+    }
+}
+
+/// Where everything goes.
+struct Layout {
+    /// One box per node, in the order of `Graph::nodes`.
+    boxes: Vec<Rect>,
+    /// Per edge, the slots it passes through in the layers it skips
+    /// (a horizontal run at `y` from `x` to `x + w`).
+    routes: Vec<Vec<Rect>>,
+    width: f64,
+    height: f64,
+}
+
+/// Size of a node's box from its text.
+fn box_size(node: &GraphNode) -> (f64, f64) {
+    let secs = sections(node);
+    let chars = secs
+        .iter()
+        .flatten()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let lines: usize = secs.iter().map(Vec::len).sum();
+    let w = (chars as f64 * CHAR_W + 2.0 * PAD_X).max(MIN_BOX_W);
+    let h = lines as f64 * LINE_H + 2.0 * PAD_Y * secs.len() as f64;
+    (w.ceil(), h)
+}
+
+/// Layer of each node: longest path from the leaves, then each leaf with
+/// users moved right to just before its first user (keeps edges short).
+fn layers(graph: &Graph) -> Vec<usize> {
+    let n = graph.nodes.len();
+    let mut layer = vec![0usize; n];
+    for e in &graph.edges {
+        // Edges are grouped by user in increasing order, so inputs are final.
+        layer[e.to] = layer[e.to].max(layer[e.from] + 1);
+    }
+    let mut first_user = vec![usize::MAX; n];
+    let mut is_leaf = vec![true; n];
+    for e in &graph.edges {
+        first_user[e.from] = first_user[e.from].min(layer[e.to]);
+        is_leaf[e.to] = false;
+    }
+    for i in 0..n {
+        if is_leaf[i] && first_user[i] != usize::MAX {
+            layer[i] = first_user[i] - 1;
+        }
+    }
+    layer
+}
+
+fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// Orders each layer by the barycentre of its neighbours' ranks, sweeping
+/// forward (by inputs) and backward (by users) a few times.
+fn order_layers(layer: &[usize], ins: &[Vec<usize>], outs: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let count = layer.iter().max().map_or(0, |m| m + 1);
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, &l) in layer.iter().enumerate() {
+        rows[l].push(i);
+    }
+    let mut rank = vec![0.0; layer.len()];
+    let set_ranks = |rows: &Vec<Vec<usize>>, rank: &mut Vec<f64>| {
+        for row in rows {
+            for (r, &i) in row.iter().enumerate() {
+                rank[i] = r as f64;
+            }
+        }
+    };
+    set_ranks(&rows, &mut rank);
+    for sweep in 0..4 {
+        let forward = sweep % 2 == 0;
+        let order: Vec<usize> = if forward {
+            (0..count).collect()
+        } else {
+            (0..count).rev().collect()
+        };
+        for l in order {
+            let (first, second) = if forward { (ins, outs) } else { (outs, ins) };
+            let key = |i: usize| {
+                mean_of(first[i].iter().map(|&j| rank[j]))
+                    .or_else(|| mean_of(second[i].iter().map(|&j| rank[j])))
+                    .unwrap_or(rank[i])
+            };
+            let mut keyed: Vec<(f64, f64, usize)> =
+                rows[l].iter().map(|&i| (key(i), rank[i], i)).collect();
+            keyed.sort_by(|a, b| {
+                a.0.total_cmp(&b.0)
+                    .then(a.1.total_cmp(&b.1))
+                    .then(a.2.cmp(&b.2))
+            });
+            rows[l] = keyed.into_iter().map(|k| k.2).collect();
+            set_ranks(&rows, &mut rank);
+        }
+    }
+    rows
+}
+
+/// Vertical room taken by an edge passing through a layer.
+const PASS_H: f64 = 2.0;
+
+/// The layered graph: real nodes first, then one virtual node per layer that
+/// an edge skips, so every link joins neighbouring layers.
+struct Layered {
+    layer: Vec<usize>,
+    ins: Vec<Vec<usize>>,
+    outs: Vec<Vec<usize>>,
+    /// Per edge, its virtual nodes from left to right.
+    chains: Vec<Vec<usize>>,
+}
+
+impl Layered {
+    fn new(graph: &Graph) -> Self {
+        let layer = layers(graph);
+        let n = layer.len();
+        let mut g = Layered {
+            layer,
+            ins: vec![Vec::new(); n],
+            outs: vec![Vec::new(); n],
+            chains: Vec::with_capacity(graph.edges.len()),
+        };
+        for e in &graph.edges {
+            let mut prev = e.from;
+            let mut chain = Vec::new();
+            for l in g.layer[e.from] + 1..g.layer[e.to] {
+                let v = g.layer.len();
+                g.layer.push(l);
+                g.ins.push(Vec::new());
+                g.outs.push(Vec::new());
+                g.link(prev, v);
+                chain.push(v);
+                prev = v;
+            }
+            g.link(prev, e.to);
+            g.chains.push(chain);
+        }
+        g
+    }
+
+    fn link(&mut self, from: usize, to: usize) {
+        self.outs[from].push(to);
+        self.ins[to].push(from);
+    }
+}
+
+/// Places one layer's boxes (already ordered) near the wanted centres,
+/// keeping the order and a gap, then shifting so they sit on average where
+/// wanted. `want` holds the wanted centre of each box of `row`, in order.
+fn place_row(row: &[usize], want: &[f64], boxes: &mut [Rect], real: usize) {
+    let mut bottom = f64::NEG_INFINITY;
+    let mut prev_real = false;
+    let mut shift = 0.0;
+    for (&i, &w) in row.iter().zip(want) {
+        let gap = if prev_real && i < real {
+            NODE_GAP
+        } else {
+            NODE_GAP / 2.0
+        };
+        let top = (w - boxes[i].h / 2.0).max(bottom + gap);
+        shift += w - (top + boxes[i].h / 2.0);
+        boxes[i].y = top;
+        bottom = top + boxes[i].h;
+        prev_real = i < real;
+    }
+    let shift = shift / row.len().max(1) as f64;
+    for &i in row {
+        boxes[i].y += shift;
+    }
+}
+
+/// Sets each box's x: layers are columns as wide as their widest box; a
+/// virtual node spans its whole column.
+fn place_columns(rows: &[Vec<usize>], boxes: &mut [Rect], real: usize) {
+    let mut x = MARGIN;
+    for row in rows {
+        let width = row.iter().map(|&i| boxes[i].w).fold(0.0, f64::max);
+        for &i in row {
+            boxes[i].x = x;
+            if i >= real {
+                boxes[i].w = width;
+            }
+        }
+        x += width + LAYER_GAP;
+    }
+}
+
+/// Stacks each layer, then pulls every box towards the mean height of its
+/// neighbours, sweeping right and left a few times.
+fn place_heights(rows: &[Vec<usize>], g: &Layered, boxes: &mut [Rect], real: usize) {
+    for row in rows {
+        place_row(row, &vec![0.0; row.len()], boxes, real);
+    }
+    for sweep in 0..8 {
+        let order: Vec<&Vec<usize>> = if sweep % 2 == 0 {
+            rows.iter().collect()
+        } else {
+            rows.iter().rev().collect()
+        };
+        for row in order {
+            let want: Vec<f64> = row
+                .iter()
+                .map(|&i| {
+                    let near = g.ins[i]
+                        .iter()
+                        .chain(&g.outs[i])
+                        .map(|&j| boxes[j].centre_y());
+                    mean_of(near).unwrap_or(boxes[i].centre_y())
+                })
+                .collect();
+            place_row(row, &want, boxes, real);
+        }
+    }
+    let top = boxes.iter().map(|b| b.y).fold(f64::INFINITY, f64::min);
+    for b in boxes.iter_mut() {
+        b.y = (b.y - top + MARGIN).round();
+    }
+}
+
+/// Lays the graph out left to right.
+fn layout(graph: &Graph) -> Layout {
+    let g = Layered::new(graph);
+    let real = graph.nodes.len();
+    let rows = order_layers(&g.layer, &g.ins, &g.outs);
+    let mut boxes: Vec<Rect> = (0..g.layer.len())
+        .map(|i| {
+            let (w, h) = graph.nodes.get(i).map_or((0.0, PASS_H), |n| box_size(n));
+            Rect {
+                w,
+                h,
+                ..Rect::default()
+            }
+        })
+        .collect();
+    place_columns(&rows, &mut boxes, real);
+    place_heights(&rows, &g, &mut boxes, real);
+    let width = boxes.iter().map(|b| b.x + b.w).fold(0.0, f64::max) + MARGIN;
+    let height = boxes.iter().map(|b| b.y + b.h).fold(0.0, f64::max) + MARGIN;
+    let routes = g
+        .chains
+        .iter()
+        .map(|c| c.iter().map(|&v| boxes[v]).collect())
+        .collect();
+    boxes.truncate(real);
+    Layout {
+        boxes,
+        routes,
+        width: width.max(2.0 * MARGIN),
+        height: height.max(2.0 * MARGIN),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// SVG
+// ---------------------------------------------------------------------------
+
+/// Escapes the five XML special characters.
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const SVG_STYLE: &str = "
+  .node text { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 12px; fill: #222222; }
+  .node text.title { font-weight: bold; }
+  .node.constant text { fill: #555555; }
+  .edge path { fill: none; stroke: #666666; stroke-width: 1.2; }
+  .edge text { font-family: monospace; font-size: 10px; font-weight: bold; fill: #a03030;
+               paint-order: stroke; stroke: #ffffff; stroke-width: 4px; stroke-linejoin: round; }
+";
+
+/// The document's opening: XML declaration, root element, style and arrowhead.
+fn svg_header(out: &mut String, width: f64, height: f64) {
+    let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
+         viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"monospace\" xml:space=\"preserve\">"
+    );
+    let _ = writeln!(out, "<style>{SVG_STYLE}</style>");
+    let _ = writeln!(
+        out,
+        "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" \
+         markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\">\
+         <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#666666\"/></marker></defs>"
+    );
+    let _ = writeln!(
+        out,
+        "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>"
+    );
+}
+
+/// Tooltip text: `#5 output_input = matmul(#3, #4)` or `#1 W1 (param)`.
+fn node_title(node: &GraphNode) -> String {
+    if node.inputs.is_empty() {
+        format!("#{} {} ({})", node.id, label_of(node), node.op)
+    } else {
+        let args: Vec<String> = node.inputs.iter().map(|i| format!("#{i}")).collect();
+        format!(
+            "#{} {} = {}({})",
+            node.id,
+            label_of(node),
+            node.op,
+            args.join(", ")
+        )
+    }
+}
+
+fn kind_class(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::Param => "param",
+        NodeKind::Constant => "constant",
+        NodeKind::Op => "op",
+    }
+}
+
+/// One node: a group translated to its box, with header band, section rules and text.
+fn svg_node(out: &mut String, node: &GraphNode, b: Rect) {
+    let (fill, border, stroke_w) = colours(node.kind);
+    let body = if node.kind == NodeKind::Constant {
+        "#f6f6f6"
+    } else {
+        "#ffffff"
+    };
+    let _ = writeln!(
+        out,
+        "<g id=\"node-{}\" class=\"node {}\" transform=\"translate({:.1},{:.1})\">",
+        node.id,
+        kind_class(node.kind),
+        b.x,
+        b.y
+    );
+    let _ = writeln!(out, "<title>{}</title>", xml_escape(&node_title(node)));
+    let _ = writeln!(
+        out,
+        "<rect width=\"{:.1}\" height=\"{:.1}\" fill=\"{body}\"/>",
+        b.w, b.h
+    );
+    let mut y = 0.0;
+    for (s, lines) in sections(node).iter().enumerate() {
+        let h = lines.len() as f64 * LINE_H + 2.0 * PAD_Y;
+        if s == 0 {
+            let _ = writeln!(
+                out,
+                "<rect width=\"{:.1}\" height=\"{h:.1}\" fill=\"{fill}\"/>",
+                b.w
+            );
+        } else {
+            let _ = writeln!(out, "<line x1=\"0\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{border}\" stroke-width=\"0.6\"/>", b.w);
+        }
+        for (k, line) in lines.iter().enumerate() {
+            let class = if s == 0 && k == 0 {
+                " class=\"title\""
+            } else {
+                ""
+            };
+            let baseline = y + PAD_Y + k as f64 * LINE_H + BASELINE;
+            let _ = writeln!(
+                out,
+                "<text{class} x=\"{PAD_X:.1}\" y=\"{baseline:.1}\">{}</text>",
+                xml_escape(line)
+            );
+        }
+        y += h;
+    }
+    let _ = writeln!(
+        out,
+        "<rect width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{border}\" stroke-width=\"{stroke_w:.1}\"/>",
+        b.w, b.h
+    );
+    out.push_str("</g>\n");
+}
+
+/// Appends a cubic Bézier from `a` to `b`, leaving and arriving horizontally.
+fn curve_to(d: &mut String, a: (f64, f64), b: (f64, f64)) {
+    let dx = ((b.0 - a.0) / 2.0).max(20.0);
+    let _ = write!(
+        d,
+        " C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+        a.0 + dx,
+        a.1,
+        b.0 - dx,
+        b.1,
+        b.0,
+        b.1
+    );
+}
+
+/// One edge: a cubic Bézier from the input's right side to the user's left
+/// side (one port per argument), arrowhead at the user, argument label if 2+.
+fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
+    let (src, dst) = (lay.boxes[e.from], lay.boxes[e.to]);
+    let ports = graph.nodes[e.to].inputs.len().max(1);
+    let (x1, y1) = (src.x + src.w, src.centre_y());
+    let (x2, y2) = (
+        dst.x,
+        dst.y + dst.h * (e.arg + 1) as f64 / (ports + 1) as f64,
+    );
+    let mut d = format!("M{x1:.1},{y1:.1}");
+    let mut at = (x1, y1);
+    for pass in &lay.routes[k] {
+        let y = pass.centre_y();
+        curve_to(&mut d, at, (pass.x, y));
+        let _ = write!(d, " L{:.1},{y:.1}", pass.x + pass.w);
+        at = (pass.x + pass.w, y);
+    }
+    curve_to(&mut d, at, (x2, y2));
+    let (from, to) = (graph.nodes[e.from].id, graph.nodes[e.to].id);
+    let _ = writeln!(out, "<g id=\"edge-{from}-{to}-{}\" class=\"edge\">", e.arg);
+    let _ = writeln!(out, "<title>#{from} → #{to} (argument {})</title>", e.arg);
+    let _ = writeln!(out, "<path d=\"{d}\" marker-end=\"url(#arrow)\"/>");
+    if e.labelled {
+        // On the line just before the arrowhead, cut out of it by a white halo.
+        let label_y = y2 + 3.5;
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{label_y:.1}\" text-anchor=\"end\">{}</text>",
+            x2 - 11.0,
+            e.arg
+        );
+    }
+    out.push_str("</g>\n");
+}
+
+/// A standalone SVG document of the graph, laid out by this module.
+///
+/// Layers run left to right by longest path from the leaves (a leaf sits just
+/// before its first user); within a layer, nodes are ordered by the
+/// barycentre of their neighbours to reduce crossings and pulled towards them
+/// vertically. Boxes are sized to their monospace text: `#id name`, op and
+/// shape, value, gradient. Edges are cubic Bézier paths with arrowheads,
+/// labelled with the argument position when an op has two or more inputs.
+/// Each node is a `<g id="node-<id>">` with a `<title>`; each edge a
+/// `<g id="edge-<from>-<to>-<arg>">`. The output is deterministic.
+///
+/// ```
+/// use backprop::graph::{to_svg, GraphNode, NodeKind};
+/// let leaf = |id, name: &str| GraphNode {
+///     id,
+///     name: Some(name.to_string()),
+///     op: "param".to_string(),
+///     kind: NodeKind::Param,
+///     shape: vec![],
+///     value: "2.0".to_string(),
+///     grad: Some("3.0".to_string()),
+///     inputs: vec![],
+/// };
+/// let product = GraphNode {
+///     id: 2,
+///     name: Some("prod".to_string()),
+///     op: "mul".to_string(),
+///     kind: NodeKind::Op,
+///     shape: vec![],
+///     value: "6.0".to_string(),
+///     grad: Some("1.0".to_string()),
+///     inputs: vec![0, 1],
+/// };
+/// let svg = to_svg(&[leaf(0, "a"), leaf(1, "b"), product]);
+/// assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+/// assert!(svg.contains("id=\"node-2\"") && svg.contains("prod"));
+/// assert_eq!(svg.matches("marker-end").count(), 2);
+/// ```
+pub fn to_svg(nodes: &[GraphNode]) -> String {
+    let graph = Graph::new(nodes);
+    let mut out = String::new();
+    if graph.nodes.is_empty() {
+        svg_header(&mut out, 200.0, 60.0);
+        out.push_str("<text x=\"20\" y=\"35\" font-size=\"12\" fill=\"#888888\">(empty graph)</text>\n</svg>\n");
+        return out;
+    }
+    let lay = layout(&graph);
+    svg_header(&mut out, lay.width, lay.height);
+    for (k, e) in graph.edges.iter().enumerate() {
+        svg_edge(&mut out, &graph, e, &lay, k);
+    }
+    for (node, b) in graph.nodes.iter().zip(&lay.boxes) {
+        svg_node(&mut out, node, *b);
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(
+        id: usize,
+        name: Option<&str>,
+        op: &str,
+        kind: NodeKind,
+        shape: &[usize],
+        value: &str,
+        inputs: &[usize],
+    ) -> GraphNode {
+        let grad = (kind != NodeKind::Constant).then(|| value.replace('0', "-0"));
+        GraphNode {
+            id,
+            name: name.map(str::to_string),
+            op: op.to_string(),
+            kind,
+            shape: shape.to_vec(),
+            value: value.to_string(),
+            grad,
+            inputs: inputs.to_vec(),
+        }
+    }
+
+    /// The notebook's 2-2-1 network on the XOR data.
+    fn notebook() -> Vec<GraphNode> {
+        use NodeKind::{Constant, Op, Param};
+        let col4 = "[[0.61]\n [0.52]\n [0.58]\n [0.49]]";
+        let mat42 = "[[0.5   0.5  ]\n [0.57  0.62 ]\n [0.59  0.55 ]\n [0.66  0.67 ]]";
+        vec![
+            node(
+                0,
+                Some("X"),
+                "constant",
+                Constant,
+                &[4, 2],
+                "[[0 0]\n [0 1]\n [1 0]\n [1 1]]",
+                &[],
+            ),
+            node(
+                1,
+                Some("W1"),
+                "param",
+                Param,
+                &[2, 2],
+                "[[0.417 0.72 ]\n [0.    0.302]]",
+                &[],
+            ),
+            node(
+                2,
+                Some("hidden_input"),
+                "matmul",
+                Op,
+                &[4, 2],
+                mat42,
+                &[0, 1],
+            ),
+            node(
+                3,
+                Some("hidden_output"),
+                "sigmoid",
+                Op,
+                &[4, 2],
+                mat42,
+                &[2],
+            ),
+            node(
+                4,
+                Some("W2"),
+                "param",
+                Param,
+                &[2, 1],
+                "[[0.147]\n [0.092]]",
+                &[],
+            ),
+            node(
+                5,
+                Some("output_input"),
+                "matmul",
+                Op,
+                &[4, 1],
+                col4,
+                &[3, 4],
+            ),
+            node(
+                6,
+                Some("predicted_output"),
+                "sigmoid",
+                Op,
+                &[4, 1],
+                col4,
+                &[5],
+            ),
+            node(
+                7,
+                Some("y"),
+                "constant",
+                Constant,
+                &[4, 1],
+                "[[0]\n [1]\n [1]\n [0]]",
+                &[],
+            ),
+            node(8, Some("loss"), "half_sse", Op, &[], "0.5036", &[6, 7]),
+        ]
+    }
+
+    /// Checks that `doc` is well-formed XML: one root, balanced and properly
+    /// nested tags, quoted attributes, only known entities, no raw `<` or `&`.
+    fn check_well_formed(doc: &str) {
+        let mut stack: Vec<String> = Vec::new();
+        let mut roots = 0;
+        let mut rest = doc;
+        while !rest.is_empty() {
+            let Some(lt) = rest.find('<') else {
+                check_text(rest);
+                assert!(rest.trim().is_empty(), "text after the root: {rest:?}");
+                break;
+            };
+            check_text(&rest[..lt]);
+            if !rest[..lt].trim().is_empty() {
+                assert!(
+                    !stack.is_empty(),
+                    "text outside the root: {:?}",
+                    &rest[..lt]
+                );
+            }
+            rest = &rest[lt..];
+            if let Some(r) = rest.strip_prefix("<?") {
+                assert!(
+                    stack.is_empty() && roots == 0,
+                    "misplaced processing instruction"
+                );
+                rest = &r[r.find("?>").expect("unclosed <?") + 2..];
+                continue;
+            }
+            if let Some(r) = rest.strip_prefix("<!--") {
+                rest = &r[r.find("-->").expect("unclosed comment") + 3..];
+                continue;
+            }
+            let gt = find_tag_end(rest);
+            let tag = &rest[1..gt];
+            rest = &rest[gt + 1..];
+            if let Some(name) = tag.strip_prefix('/') {
+                let open = stack
+                    .pop()
+                    .unwrap_or_else(|| panic!("</{name}> without opening tag"));
+                assert_eq!(open, name.trim(), "mis-nested tags");
+                continue;
+            }
+            let self_closing = tag.ends_with('/');
+            let tag = tag.trim_end_matches('/');
+            let name = check_tag(tag);
+            if stack.is_empty() {
+                roots += 1;
+                assert_eq!(roots, 1, "more than one root element");
+            }
+            if !self_closing {
+                stack.push(name);
+            }
+        }
+        assert!(stack.is_empty(), "unclosed tags: {stack:?}");
+        assert_eq!(roots, 1, "no root element");
+    }
+
+    /// Index of the `>` closing the tag at the start of `s`, skipping quoted values.
+    fn find_tag_end(s: &str) -> usize {
+        let mut quote = None;
+        for (i, c) in s.char_indices().skip(1) {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), _) if c == q => quote = None,
+                (None, '>') => return i,
+                (None, '<') => panic!("raw '<' inside a tag: {s:.60}"),
+                _ => {}
+            }
+        }
+        panic!("unclosed tag: {s:.60}")
+    }
+
+    /// Checks a tag's name and `name="value"` attributes; returns the name.
+    fn check_tag(tag: &str) -> String {
+        let is_name = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ":-_.".contains(c))
+        };
+        let (name, mut attrs) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        assert!(is_name(name), "bad tag name {name:?}");
+        let mut seen = Vec::new();
+        loop {
+            attrs = attrs.trim_start();
+            if attrs.is_empty() {
+                break;
+            }
+            let eq = attrs
+                .find('=')
+                .unwrap_or_else(|| panic!("attribute without value in <{tag}>"));
+            let key = attrs[..eq].trim();
+            assert!(is_name(key), "bad attribute name {key:?}");
+            assert!(!seen.contains(&key), "duplicate attribute {key}");
+            seen.push(key);
+            let after = attrs[eq + 1..].trim_start();
+            let q = after.chars().next().expect("missing attribute value");
+            assert!(q == '"' || q == '\'', "unquoted attribute {key} in <{tag}>");
+            let end = after[1..].find(q).expect("unterminated attribute value");
+            check_text(&after[1..1 + end]);
+            attrs = &after[end + 2..];
+        }
+        name.to_string()
+    }
+
+    /// Text content and attribute values: no raw `<`, every `&` a known entity.
+    fn check_text(text: &str) {
+        assert!(!text.contains('<'), "raw '<' in text {text:?}");
+        for (i, _) in text.match_indices('&') {
+            let entity = &text[i..text[i..].find(';').map_or(text.len(), |e| i + e + 1)];
+            let ok = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"].contains(&entity)
+                || (entity.starts_with("&#") && entity.ends_with(';') && entity.len() > 3);
+            assert!(ok, "bad entity {entity:?} in {text:?}");
+        }
+    }
+
+    /// The `translate(x,y)` of each node group, by id.
+    fn positions(svg: &str) -> BTreeMap<usize, (f64, f64)> {
+        let mut out = BTreeMap::new();
+        for piece in svg.split("<g id=\"node-").skip(1) {
+            let id = piece[..piece.find('"').unwrap()].parse().unwrap();
+            let t = &piece[piece.find("translate(").unwrap() + 10..];
+            let (x, y) = t[..t.find(')').unwrap()].split_once(',').unwrap();
+            out.insert(id, (x.parse().unwrap(), y.parse().unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn notebook_svg_is_well_formed_and_complete() {
+        let nodes = notebook();
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.contains("viewBox=\"0 0 "));
+        for n in &nodes {
+            assert!(
+                svg.contains(&format!("id=\"node-{}\"", n.id)),
+                "node-{} missing",
+                n.id
+            );
+            assert!(svg.contains(&format!(">#{} {}</text>", n.id, n.name.as_deref().unwrap())));
+        }
+        assert_eq!(
+            svg.matches("<title>").count(),
+            nodes.len() + 8,
+            "a title per node and per edge"
+        );
+        assert_eq!(svg.matches("marker-end").count(), 8);
+        // Argument labels only on the two-input ops (matmul ×2, half_sse).
+        assert_eq!(svg.matches("text-anchor=\"end\"").count(), 6);
+    }
+
+    #[test]
+    fn inputs_are_left_of_their_users_and_boxes_do_not_overlap() {
+        let nodes = notebook();
+        let pos = positions(&to_svg(&nodes));
+        assert_eq!(pos.len(), nodes.len());
+        for n in &nodes {
+            for i in &n.inputs {
+                assert!(pos[i].0 < pos[&n.id].0, "#{i} not left of #{}", n.id);
+            }
+        }
+        let graph = Graph::new(&nodes);
+        let boxes = layout(&graph).boxes;
+        for (a, ra) in boxes.iter().enumerate() {
+            for rb in &boxes[a + 1..] {
+                let apart = ra.x + ra.w <= rb.x
+                    || rb.x + rb.w <= ra.x
+                    || ra.y + ra.h <= rb.y
+                    || rb.y + rb.h <= ra.y;
+                assert!(apart, "{ra:?} overlaps {rb:?}");
+            }
+        }
+        // Leaves sit just before their user: W2 one column left of output_input.
+        let columns: Vec<f64> = {
+            let mut xs: Vec<f64> = pos.values().map(|p| p.0).collect();
+            xs.sort_by(f64::total_cmp);
+            xs.dedup();
+            xs
+        };
+        let col = |id: usize| columns.iter().position(|&x| x == pos[&id].0).unwrap();
+        assert_eq!(
+            (col(0), col(2), col(4), col(5), col(7), col(8)),
+            (0, 1, 2, 3, 4, 5)
+        );
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let mut nodes = notebook();
+        nodes[3].name = Some("a<b&\"c\" 'd'".to_string());
+        nodes[3].value = "{x|y} <z> \\ end".to_string();
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        assert!(svg.contains("a&lt;b&amp;&quot;c&quot; &apos;d&apos;"));
+        assert!(!svg.contains("a<b"));
+        let dot = to_dot(&nodes);
+        assert!(dot.contains("a\\<b&\\\"c\\\"\\ 'd'"), "{dot}");
+        assert!(dot.contains("\\{x\\|y\\}\\ \\<z\\>\\ \\\\\\ end"), "{dot}");
+        assert!(!dot.contains("a<b"));
+        // Every quote in the DOT text is escaped or closes a string it opened.
+        for line in dot.lines() {
+            let bare = line.replace("\\\\", "").replace("\\\"", "");
+            assert_eq!(
+                bare.matches('"').count() % 2,
+                0,
+                "unbalanced quotes: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn dot_has_every_node_and_edge() {
+        let nodes = notebook();
+        let dot = to_dot(&nodes);
+        assert!(
+            dot.starts_with("digraph")
+                && dot.contains("rankdir=LR")
+                && dot.trim_end().ends_with('}')
+        );
+        for n in &nodes {
+            assert!(dot.contains(&format!(
+                "  n{} [label=\"#{}\\ {}\\l",
+                n.id,
+                n.id,
+                n.name.as_deref().unwrap()
+            )));
+            for (arg, i) in n.inputs.iter().enumerate() {
+                let edge = format!("n{i} -> n{}", n.id);
+                assert!(dot.contains(&edge), "{edge} missing");
+                if n.inputs.len() >= 2 {
+                    assert!(dot.contains(&format!("{edge} [label=\"{arg}\"]")));
+                }
+            }
+        }
+        assert_eq!(dot.matches(" -> ").count(), 8);
+        assert!(!dot.contains('\n') || dot.lines().all(|l| !l.contains("\\n")));
+    }
+
+    #[test]
+    fn empty_and_single_node() {
+        let empty = to_svg(&[]);
+        check_well_formed(&empty);
+        assert!(empty.contains("viewBox") && empty.contains("(empty graph)"));
+        assert_eq!(to_dot(&[]).matches(" -> ").count(), 0);
+        let one = [node(0, None, "param", NodeKind::Param, &[], "1.5", &[])];
+        let svg = to_svg(&one);
+        check_well_formed(&svg);
+        assert!(svg.contains("id=\"node-0\"") && svg.contains(">#0 param</text>"));
+        assert!(to_dot(&one).contains("n0 [label="));
+    }
+
+    #[test]
+    fn repeated_missing_and_sparse_inputs() {
+        use NodeKind::{Constant, Op};
+        let nodes = [
+            node(0, Some("x"), "constant", Constant, &[], "3", &[]),
+            node(1, None, "mul", Op, &[], "9", &[0, 0]),
+            node(4, None, "add", Op, &[], "12", &[1, 0, 3]),
+            node(7, Some("out"), "sum", Op, &[], "12", &[4, 9]),
+            node(4, Some("duplicate"), "neg", Op, &[], "0", &[]),
+        ];
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        assert!(svg.contains("id=\"edge-0-1-0\"") && svg.contains("id=\"edge-0-1-1\""));
+        assert!(!svg.contains("edge-3-") && !svg.contains("edge-9-") && !svg.contains("duplicate"));
+        assert_eq!(svg.matches("<g id=\"node-").count(), 4);
+        let pos = positions(&svg);
+        assert!(pos[&0].0 < pos[&1].0 && pos[&1].0 < pos[&4].0 && pos[&4].0 < pos[&7].0);
+        let dot = to_dot(&nodes);
+        assert_eq!(dot.matches("n0 -> n1 ").count(), 2);
+        assert!(dot.contains("n0 -> n4 [label=\"1\"]") && !dot.contains("n3 ->"));
+    }
+
+    #[test]
+    fn huge_values_are_clipped() {
+        let long = vec!["0.123456789 ".repeat(50); 1000].join("\n");
+        let mut nodes = notebook();
+        nodes[2].value = long.clone();
+        nodes[2].grad = Some(long);
+        nodes[2].name = Some("n".repeat(500));
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        assert!(svg.len() < 40_000, "{} bytes", svg.len());
+        for text in svg.split("<text").skip(1) {
+            let content = &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()];
+            assert!(content.chars().count() <= MAX_LINE_CHARS + 6, "{content}");
+        }
+        assert!(svg.contains("…</text>"));
+        let lines = clip_lines(&vec!["x"; 100].join("\n"));
+        assert_eq!(
+            (lines.len(), lines[MAX_LINES - 1].as_str()),
+            (MAX_LINES, "…")
+        );
+        assert!(to_dot(&nodes).len() < 20_000);
+    }
+
+    /// Skip connections, a repeated input, a three-input op and a huge leaf.
+    fn skip_graph() -> Vec<GraphNode> {
+        use NodeKind::{Constant, Op, Param};
+        let big = vec!["[0.123456789 0.123456789 0.123456789 0.123456789 0.123456789 0.1]"; 30]
+            .join("\n");
+        vec![
+            node(0, Some("w"), "param", Param, &[3], "[1. 2. 3.]", &[]),
+            node(1, Some("data"), "constant", Constant, &[30, 6], &big, &[]),
+            node(4, None, "mul", Op, &[3], "[1. 4. 9.]", &[0, 0]),
+            node(7, None, "add3", Op, &[3], "[2. 6. 12.]", &[4, 1, 0]),
+            node(9, None, "tanh", Op, &[3], "[0.96 1. 1.]", &[7]),
+            node(10, None, "add", Op, &[3], "[1.96 5. 10.]", &[9, 4]),
+            node(12, Some("total"), "sum", Op, &[], "16.96", &[10]),
+        ]
+    }
+
+    #[test]
+    fn long_edges_pass_between_boxes() {
+        let nodes = skip_graph();
+        let graph = Graph::new(&nodes);
+        let lay = layout(&graph);
+        let routes: Vec<&Rect> = lay.routes.iter().flatten().collect();
+        assert_eq!(routes.len(), 3, "0→7 skips one layer, 4→10 skips two");
+        for r in routes {
+            for b in &lay.boxes {
+                let apart =
+                    r.x + r.w <= b.x || b.x + b.w <= r.x || r.y + r.h <= b.y || b.y + b.h <= r.y;
+                assert!(apart, "edge slot {r:?} runs through box {b:?}");
+            }
+        }
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        let edge_paths = svg.lines().filter(|l| l.contains("marker-end"));
+        assert_eq!(
+            edge_paths.map(|l| l.matches(" L").count()).sum::<usize>(),
+            3
+        );
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let nodes = notebook();
+        assert_eq!(to_svg(&nodes), to_svg(&nodes));
+        assert_eq!(to_dot(&nodes), to_dot(&nodes));
+    }
+
+    #[test]
+    fn render_example() {
+        let svg = to_svg(&notebook());
+        std::fs::write(std::env::temp_dir().join("graph_example.svg"), svg).unwrap();
+        std::fs::write(
+            std::env::temp_dir().join("graph_example.dot"),
+            to_dot(&notebook()),
+        )
+        .unwrap();
+        let skip = to_svg(&skip_graph());
+        std::fs::write(std::env::temp_dir().join("graph_skip.svg"), skip).unwrap();
+    }
+}
