@@ -713,16 +713,14 @@ fn curve_to(d: &mut String, a: (f64, f64), b: (f64, f64)) {
     );
 }
 
-/// One edge: a cubic Bézier from the input's right side to the user's left
-/// side (one port per argument), arrowhead at the user, argument label if 2+.
+/// One edge: from the input's right side, through its slots in any skipped
+/// layers, to the user's left side (one port per argument) in cubic Bézier
+/// pieces; arrowhead at the user, argument label if the user has 2+ inputs.
 fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
     let (src, dst) = (lay.boxes[e.from], lay.boxes[e.to]);
-    let ports = graph.nodes[e.to].inputs.len().max(1);
+    let ports = graph.nodes[e.to].inputs.len();
     let (x1, y1) = (src.x + src.w, src.centre_y());
-    let (x2, y2) = (
-        dst.x,
-        dst.y + dst.h * (e.arg + 1) as f64 / (ports + 1) as f64,
-    );
+    let (x2, y2) = (dst.x, dst.y + dst.h * port(e.arg, ports));
     // Straight out to the column's edge, clear of wider boxes above and below.
     let exit = lay.exits[e.from];
     let mut d = format!("M{x1:.1},{y1:.1}");
@@ -759,7 +757,8 @@ fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
 /// Layers run left to right by longest path from the leaves (a leaf sits just
 /// before its first user); within a layer, nodes are ordered by the
 /// barycentre of their neighbours to reduce crossings and pulled towards them
-/// vertically. Boxes are sized to their monospace text: `#id name`, op and
+/// vertically; an edge that skips layers gets a slot in each, so it runs
+/// between boxes rather than through them. Boxes are sized to their monospace text: `#id name`, op and
 /// shape, value, gradient. Edges are cubic Bézier paths with arrowheads,
 /// labelled with the argument position when an op has two or more inputs.
 /// Each node is a `<g id="node-<id>">` with a `<title>`; each edge a
@@ -825,7 +824,7 @@ mod tests {
         value: &str,
         inputs: &[usize],
     ) -> GraphNode {
-        let grad = (kind != NodeKind::Constant).then(|| value.replace('0', "-0"));
+        let grad = (kind != NodeKind::Constant).then(|| value.replace("0.", "-0."));
         GraphNode {
             id,
             name: name.map(str::to_string),

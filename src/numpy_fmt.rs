@@ -19,9 +19,10 @@
 //! [`format_py_float`] is Python's `repr` of a float, which is also what
 //! `print` shows for a 0-D float array.
 //!
-//! The shortest round-trip digits come from Rust's `{}` and `{:e}`, the
-//! 8-digit roundings from `{:.8}` and `{:.8e}`: both round the exact binary
-//! value half-to-even, as NumPy's Dragon4 does.
+//! The shortest round-trip digits come from Rust's `{:e}` (with exact ties
+//! sent to the even digit, as Python and Dragon4 do), the 8-digit roundings
+//! from `{:.8}` and `{:.8e}`, which round the exact binary value half to even
+//! like Dragon4 with `precision=8`.
 
 /// Fractional digits kept by NumPy's default `precision`.
 const PRECISION: usize = 8;
@@ -929,8 +930,11 @@ mod tests {
 
     /// `(dims, k, m, scale, offset, is_int, print(arr))` with
     /// `arr[i] = ((i * k) % m) * scale + offset` row-major.
+    type GenCase = (&'static [usize], usize, usize, f64, f64, bool, &'static str);
+
+    /// Arrays generated from [`GenCase`] formulas.
     #[rustfmt::skip]
-    const GEN_CASES: &[(&[usize], usize, usize, f64, f64, bool, &str)] = &[
+    const GEN_CASES: &[GenCase] = &[
         (&[1001], 1, 1000000000, 1.0, 0.0, false, "[   0.    1.    2. ...  998.  999. 1000.]"),
         (&[1001], 1, 1000000000, 1.0, 0.0, true, "[   0    1    2 ...  998  999 1000]"),
         (&[2000], 37, 101, 0.37, -3.0, false, "[-3.   10.69 24.38 ... 18.46 32.15  8.47]"),

@@ -11,7 +11,7 @@
 //! | [`softmax`] | `softmax log_softmax` along an axis (max-shifted, stable) |
 //! | [`loss`] | `mse bce_with_logits cross_entropy half_sse` (fused, stable) |
 //!
-//! [`Op`] names what a node did; [`Op::vjp`] only routes to the family's VJP.
+//! [`Op`] names what a node did; its `vjp` and `jvp` methods only route to the family's rules.
 
 pub mod arith;
 pub mod loss;
