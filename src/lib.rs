@@ -38,6 +38,12 @@
 //! | [`graph`] | the recorded graph as DOT, or as SVG laid out by us |
 //! | [`notebook`] | the seed notebook's network, recorded on a tape with its names |
 //! | [`walkthrough`] | the notebook replayed and explained from the observed backward pass |
+//! | [`nn`] | `Linear` (PyTorch layout), `Mlp` of any depth, activations, losses, initialisers |
+//! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules |
+//! | [`data`] | CSV (plain or gzipped), MNIST IDX, generated 2-D sets; batching and shuffling |
+//! | [`train`] | the training loop, per-epoch metrics, evaluation |
+//! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |
+//! | [`plot`] | training curves and decision boundaries (plotters, embedded font) |
 //! | [`error`] | [`Error`], with op names, shapes and the caller's line |
 //!
 //! ## Errors and panics
@@ -55,15 +61,21 @@
 //! and the type stays small enough that every kernel is visible.
 
 pub mod check;
+pub mod data;
 pub mod error;
 pub mod float;
 pub mod graph;
+pub mod io;
+pub mod nn;
 pub mod notebook;
 pub mod numpy_fmt;
 pub mod ops;
+pub mod optim;
+pub mod plot;
 pub mod rng;
 pub mod tape;
 pub mod tensor;
+pub mod train;
 pub mod walkthrough;
 
 pub use error::{Error, Result};

@@ -1,0 +1,5 @@
+//! The subcommands, one module each (binary only: `anyhow` lives here).
+
+pub mod predict;
+pub mod train;
+pub mod walkthrough;

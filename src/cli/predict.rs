@@ -1,0 +1,231 @@
+//! `backprop eval` and `backprop predict`: a saved model on a data set.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use backprop::data::{Dataset, LoadOptions, Standardizer, TargetKind};
+use backprop::io::{self, ModelMeta};
+use backprop::nn::{Activation, Loss, Mlp};
+use backprop::train::evaluate;
+use backprop::Tensor;
+use clap::Args;
+use serde_json::json;
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// A model file written by `backprop train --save`.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// The data set (same forms as `train --data`).
+    #[arg(long, value_name = "SPEC")]
+    data: String,
+    /// Print `loss`, `accuracy` and `confusion` as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct PredictArgs {
+    /// A model file written by `backprop train --save`.
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// The data set; a target column present in it is ignored.
+    #[arg(long, value_name = "SPEC")]
+    data: String,
+}
+
+/// A saved model with everything its metadata says.
+struct Loaded {
+    mlp: Mlp<f64>,
+    meta: ModelMeta,
+    loss: Loss,
+    std: Option<Standardizer>,
+}
+
+fn load(path: &Path) -> Result<Loaded> {
+    let file = io::load_model(path)?;
+    let meta = file.meta.clone().with_context(|| {
+        format!(
+            "{}: no backprop metadata (architecture, loss) in the file",
+            path.display()
+        )
+    })?;
+    let activation: Activation = meta
+        .activation
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let loss: Loss = meta
+        .loss
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let params = io::mlp_params::<f64>(&file, &meta.layers, meta.bias, path)?;
+    let std = meta
+        .standardize
+        .clone()
+        .map(|(mean, std)| Standardizer { mean, std });
+    Ok(Loaded {
+        mlp: Mlp::from_params(params, activation, meta.bias),
+        meta,
+        loss,
+        std,
+    })
+}
+
+fn load_data(spec: &str, m: &Loaded, with_targets: bool) -> Result<Dataset> {
+    let out = *m.meta.layers.last().unwrap_or(&1);
+    let target = if m.loss.is_classification() {
+        TargetKind::Class
+    } else {
+        TargetKind::Values { k: out }
+    };
+    let opts = LoadOptions {
+        target,
+        samples: 200,
+        noise: 0.1,
+        seed: 0,
+        class_names: m.meta.classes.clone(),
+    };
+    let data = match Dataset::load(spec, &opts) {
+        Ok(d) if d.dim() == m.meta.layers[0] || with_targets => d,
+        // `predict` also takes data without a target column: features only.
+        first => {
+            let features_only = LoadOptions {
+                target: TargetKind::Values { k: 0 },
+                ..opts
+            };
+            match Dataset::load(spec, &features_only) {
+                Ok(d) if d.dim() == m.meta.layers[0] => d,
+                _ => first?,
+            }
+        }
+    };
+    if data.dim() != m.meta.layers[0] {
+        anyhow::bail!(
+            "{spec}: {} features, but the model expects {}",
+            data.dim(),
+            m.meta.layers[0]
+        );
+    }
+    Ok(data)
+}
+
+pub fn eval(a: EvalArgs) -> Result<()> {
+    let m = load(&a.model)?;
+    let data = load_data(&a.data, &m, true)?;
+    let ev = evaluate(&m.mlp, &data, m.loss, m.std.as_ref(), 512)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if a.json {
+        writeln!(
+            out,
+            "{}",
+            json!({"loss": ev.loss, "accuracy": ev.accuracy, "confusion": ev.confusion})
+        )?;
+        return Ok(());
+    }
+    writeln!(out, "loss {:.6}", ev.loss)?;
+    if let Some(acc) = ev.accuracy {
+        writeln!(out, "accuracy {acc:.4} ({} samples)", data.n)?;
+    }
+    if let Some(conf) = &ev.confusion {
+        let names = m
+            .meta
+            .classes
+            .clone()
+            .unwrap_or_else(|| (0..conf.len()).map(|i| i.to_string()).collect());
+        let w = names.iter().map(|n| n.len()).max().unwrap_or(1).max(5);
+        writeln!(
+            out,
+            "confusion matrix (rows = true class, columns = predicted):"
+        )?;
+        write!(out, "{:w$}", "")?;
+        for n in &names {
+            write!(out, " {n:>w$}")?;
+        }
+        writeln!(out)?;
+        for (n, row) in names.iter().zip(conf) {
+            write!(out, "{n:>w$}")?;
+            for c in row {
+                write!(out, " {c:>w$}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn predict(a: PredictArgs) -> Result<()> {
+    let m = load(&a.model)?;
+    let data = load_data(&a.data, &m, false)?;
+    let dim = data.dim();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let k = *m.meta.layers.last().unwrap_or(&1);
+    if m.loss.is_classification() {
+        let names = m
+            .meta
+            .classes
+            .clone()
+            .unwrap_or_else(|| (0..k).map(|i| i.to_string()).collect());
+        write!(out, "class")?;
+        for n in &names {
+            write!(out, ",p_{n}")?;
+        }
+        writeln!(out)?;
+        for_batches(&m, &data, dim, |row| {
+            let best = backprop::train::argmax(row);
+            write!(out, "{}", names[best])?;
+            for p in row {
+                write!(out, ",{p}")?;
+            }
+            writeln!(out)?;
+            Ok(())
+        })?;
+    } else {
+        writeln!(
+            out,
+            "{}",
+            (0..k)
+                .map(|i| format!("y{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )?;
+        for_batches(&m, &data, dim, |row| {
+            writeln!(
+                out,
+                "{}",
+                row.iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )?;
+            Ok(())
+        })?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Calls `f` with each row of the model's outputs, in data order.
+fn for_batches(
+    m: &Loaded,
+    data: &Dataset,
+    dim: usize,
+    mut f: impl FnMut(&[f64]) -> Result<()>,
+) -> Result<()> {
+    let order: Vec<usize> = (0..data.n).collect();
+    let mut x = Vec::new();
+    for idx in backprop::data::batches(&order, 512) {
+        x.resize(idx.len() * dim, 0.0);
+        data.gather_features(idx, m.std.as_ref(), &mut x);
+        let probs = m
+            .mlp
+            .predict(&Tensor::from_vec(x.clone(), &[idx.len(), dim])?, m.loss)?;
+        let k = probs.dims()[1];
+        for row in probs.data().chunks(k) {
+            f(row)?;
+        }
+    }
+    Ok(())
+}

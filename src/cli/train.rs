@@ -1,0 +1,566 @@
+//! `backprop train`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use backprop::data::{Dataset, LoadOptions, Standardizer, TargetKind};
+use backprop::io::{self, Checkpoint, ModelMeta};
+use backprop::nn::{Activation, Init, Loss, Mlp};
+use backprop::optim::{OptimConfig, OptimKind, Optimizer};
+use backprop::plot::{self, Boundary, EpochPoint};
+use backprop::train::{EpochReport, LoopOptions, Trainer};
+use backprop::{Float, Tensor};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+/// Element type of training.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dtype {
+    /// 32-bit floats (PyTorch's default).
+    F32,
+    /// 64-bit floats.
+    F64,
+}
+
+#[derive(Args)]
+pub struct TrainArgs {
+    /// A CSV file (optionally gzipped), an MNIST `*-images-idx3-ubyte[.gz]` file, or xor|moons|circles|spirals.
+    #[arg(long, value_name = "SPEC")]
+    pub data: String,
+    /// A separate test set (same forms as --data).
+    #[arg(long, value_name = "SPEC")]
+    pub test_data: Option<String>,
+    /// The last ⌊F·n⌋ rows (before shuffling) are the test set.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub test_fraction: f64,
+    /// Layer sizes, input first, output last (checked against the data); default in,64,out.
+    #[arg(long, value_delimiter = ',')]
+    pub layers: Option<Vec<usize>>,
+    /// Hidden activation: sigmoid, tanh, relu, leaky-relu or gelu.
+    #[arg(long, default_value = "relu")]
+    pub activation: Activation,
+    /// Layers without biases.
+    #[arg(long)]
+    pub no_bias: bool,
+    /// mse, bce or cross-entropy.
+    #[arg(long, default_value = "cross-entropy")]
+    pub loss: Loss,
+    /// sgd, momentum, adam or adamw.
+    #[arg(long, default_value = "sgd")]
+    pub optimizer: OptimKind,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// SGD momentum (default 0.9 with --optimizer momentum).
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    /// Nesterov momentum.
+    #[arg(long)]
+    pub nesterov: bool,
+    /// Weight decay (default 0.01 for adamw, else 0).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Epochs.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    /// Seed of the initial weights, the shuffles and generated data.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u32,
+    /// Keep the data order in every epoch.
+    #[arg(long)]
+    pub no_shuffle: bool,
+    /// f32 (default) or f64.
+    #[arg(long, value_enum, default_value_t = Dtype::F32)]
+    pub dtype: Dtype,
+    /// Threads for matrix products (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// torch, xavier, he or uniform01.
+    #[arg(long, default_value = "torch")]
+    pub init: Init,
+    /// Start from the weights of a model file (ours or PyTorch's).
+    #[arg(long, value_name = "FILE")]
+    pub init_from: Option<PathBuf>,
+    /// Save the trained model (safetensors).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Write a checkpoint every --checkpoint-every epochs.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Epochs between checkpoints.
+    #[arg(long, default_value_t = 1)]
+    pub checkpoint_every: usize,
+    /// Continue from a checkpoint.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+    /// Plot losses and accuracies (.svg or .png).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// One JSON line per epoch on stdout, nothing else.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar or epoch summaries.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Samples of a generated set.
+    #[arg(long, default_value_t = 200)]
+    pub samples: usize,
+    /// Noise of a generated set.
+    #[arg(long, default_value_t = 0.1)]
+    pub noise: f64,
+    /// Regression targets: the last K columns.
+    #[arg(long, default_value_t = 1)]
+    pub targets: usize,
+    /// Standardise features (z-scores of the training part, stored with the model).
+    #[arg(long)]
+    pub standardize: bool,
+}
+
+pub fn run(args: TrainArgs) -> Result<()> {
+    validate(&args)?;
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot start the thread pool")?;
+    }
+    match args.dtype {
+        Dtype::F32 => train::<f32>(&args),
+        Dtype::F64 => train::<f64>(&args),
+    }
+}
+
+fn validate(a: &TrainArgs) -> Result<()> {
+    if !(a.lr.is_finite() && a.lr > 0.0) {
+        bail!(
+            "--lr {}: the learning rate must be a positive finite number",
+            a.lr
+        );
+    }
+    if !(0.0..1.0).contains(&a.test_fraction) {
+        bail!(
+            "--test-fraction {}: expected a fraction in [0, 1)",
+            a.test_fraction
+        );
+    }
+    if a.batch_size == 0 || a.epochs == 0 || a.checkpoint_every == 0 || a.targets == 0 {
+        bail!("--batch-size, --epochs, --checkpoint-every and --targets must be at least 1");
+    }
+    if a.threads == Some(0) {
+        bail!("--threads 0: at least one thread is needed");
+    }
+    for (flag, v) in [
+        ("--momentum", a.momentum),
+        ("--weight-decay", a.weight_decay),
+    ] {
+        if let Some(v) = v {
+            if !(v.is_finite() && v >= 0.0) {
+                bail!("{flag} {v}: expected a non-negative finite number");
+            }
+        }
+    }
+    if !(a.noise.is_finite() && a.noise >= 0.0) {
+        bail!("--noise {}: expected a non-negative finite number", a.noise);
+    }
+    if a.test_data.is_some() && a.test_fraction > 0.0 {
+        bail!("give --test-data or --test-fraction, not both");
+    }
+    if a.resume.is_some() && a.init_from.is_some() {
+        bail!("give --resume or --init-from, not both");
+    }
+    for (flag, p) in [("--plot", &a.plot)] {
+        if let Some(p) = p {
+            match p.extension().and_then(|e| e.to_str()) {
+                Some("svg" | "png") => {}
+                _ => bail!(
+                    "{flag} {}: the file name must end in .svg or .png",
+                    p.display()
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The data, its test part, and the load options used (for the test set).
+fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>)> {
+    let target = if a.loss.is_classification() {
+        TargetKind::Class
+    } else {
+        TargetKind::Values { k: a.targets }
+    };
+    let opts = LoadOptions {
+        target,
+        samples: a.samples,
+        noise: a.noise,
+        seed: a.seed as u64,
+        class_names: None,
+    };
+    let data = Dataset::load(&a.data, &opts)?;
+    let (train, test) = data.split_tail(a.test_fraction);
+    if train.n == 0 {
+        bail!(
+            "{}: no training rows left after --test-fraction {}",
+            a.data,
+            a.test_fraction
+        );
+    }
+    let test = match &a.test_data {
+        Some(spec) => {
+            let opts = LoadOptions {
+                class_names: train.classes().map(|c| c.to_vec()),
+                ..opts
+            };
+            Some(Dataset::load(spec, &opts)?)
+        }
+        None => test,
+    };
+    if let Some(t) = &test {
+        if t.dim() != train.dim() {
+            bail!(
+                "{}: {} features, but the training data has {}",
+                t.source,
+                t.dim(),
+                train.dim()
+            );
+        }
+    }
+    Ok((train, test))
+}
+
+/// The output width the data asks for.
+fn outputs(a: &TrainArgs, data: &Dataset) -> usize {
+    match (a.loss, data.classes()) {
+        (Loss::CrossEntropy, Some(c)) => c.len(),
+        _ => a.targets,
+    }
+}
+
+fn check_layers(a: &TrainArgs, layers: &[usize], data: &Dataset) -> Result<()> {
+    let given = layers
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = outputs(a, data);
+    if layers.len() < 2 || layers.contains(&0) {
+        bail!("--layers {given}: expected at least an input and an output size, all positive");
+    }
+    if layers[0] != data.dim() {
+        bail!(
+            "--layers {given}: {} has {} features, so the first size must be {}",
+            data.source,
+            data.dim(),
+            data.dim()
+        );
+    }
+    if *layers.last().expect("len ≥ 2") != out {
+        let what = if a.loss.is_classification() {
+            "classes"
+        } else {
+            "target columns"
+        };
+        bail!(
+            "--layers {given}: {} has {out} {what}, so the last size must be {out}",
+            data.source
+        );
+    }
+    Ok(())
+}
+
+fn meta(a: &TrainArgs, layers: &[usize], data: &Dataset, std: Option<&Standardizer>) -> ModelMeta {
+    ModelMeta {
+        layers: layers.to_vec(),
+        activation: a.activation.name().into(),
+        bias: !a.no_bias,
+        loss: a.loss.name().into(),
+        classes: data.classes().map(|c| c.to_vec()),
+        standardize: std.map(|s| (s.mean.clone(), s.std.clone())),
+        dtype: match a.dtype {
+            Dtype::F32 => "F32".into(),
+            Dtype::F64 => "F64".into(),
+        },
+    }
+}
+
+fn optim_config(a: &TrainArgs) -> OptimConfig {
+    let mut c = OptimConfig::new(a.optimizer, a.lr);
+    if let Some(m) = a.momentum {
+        c.momentum = m;
+    }
+    c.nesterov = a.nesterov;
+    if let Some(wd) = a.weight_decay {
+        c.weight_decay = wd;
+    }
+    c
+}
+
+fn train<T: Float>(a: &TrainArgs) -> Result<()> {
+    let (data, test) = load_data(a)?;
+    let layers = a
+        .layers
+        .clone()
+        .unwrap_or_else(|| vec![data.dim(), 64, outputs(a, &data)]);
+    check_layers(a, &layers, &data)?;
+    let std = a.standardize.then(|| Standardizer::fit(&data));
+    let meta = meta(a, &layers, &data, std.as_ref());
+    let opts = LoopOptions {
+        loss: a.loss,
+        batch_size: a.batch_size,
+        shuffle: !a.no_shuffle,
+        seed: a.seed as u64,
+    };
+
+    let mut start_epoch = 1;
+    let mut optim = Optimizer::<T>::new(optim_config(a));
+    let mut history = Vec::new();
+    let model = if let Some(path) = &a.resume {
+        let ck: Checkpoint<T> = io::load_checkpoint(path)?;
+        if ck.meta.layers != layers {
+            bail!(
+                "{}: the checkpoint is for --layers {:?}, not {:?}",
+                path.display(),
+                ck.meta.layers,
+                layers
+            );
+        }
+        let epoch = ck.state["epoch"]
+            .as_u64()
+            .context("checkpoint without an epoch")? as usize;
+        let steps = ck.state["optimizer_steps"].as_u64().unwrap_or(0);
+        let n = ck.params.len();
+        optim.load_state(steps, n, &ck.optimizer);
+        if let Some(h) = ck.state["history"].as_array() {
+            history = h.iter().filter_map(point_from_json).collect();
+        }
+        start_epoch = epoch + 1;
+        Mlp::from_params(ck.params, a.activation, !a.no_bias)
+    } else if let Some(path) = &a.init_from {
+        let file = io::load_model(path)?;
+        Mlp::from_params(
+            io::mlp_params::<T>(&file, &layers, !a.no_bias, path)?,
+            a.activation,
+            !a.no_bias,
+        )
+    } else {
+        Mlp::new(&layers, a.activation, !a.no_bias, a.init, a.seed)?
+    };
+    let mut trainer = Trainer::new(model, optim, opts, std.clone());
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for epoch in start_epoch..=a.epochs {
+        let bar = progress_bar(a, epoch);
+        let mut report = {
+            let mut seen = 0usize;
+            let started = std::time::Instant::now();
+            let mut on_batch = |done: usize, total: usize, loss: f64| {
+                seen += 1;
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                    let rate =
+                        (seen * a.batch_size) as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                    bar.set_message(format!("loss {loss:.4} · {rate:.0} samples/s"));
+                }
+            };
+            trainer.epoch(&data, epoch, &mut on_batch)
+        }
+        .map_err(|e| anyhow::anyhow!("{e}{}", kept_checkpoint(a)))?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if let Some(t) = &test {
+            let ev = trainer.evaluate(t)?;
+            report.test_loss = Some(ev.loss);
+            report.test_accuracy = ev.accuracy;
+        }
+        history.push(point(&report));
+        if a.json {
+            writeln!(out, "{}", report_json(&report))?;
+            out.flush()?;
+        }
+        if !a.quiet {
+            eprintln!("{}", summary(&report, a.epochs));
+        }
+        if let Some(path) = &a.checkpoint {
+            if epoch % a.checkpoint_every == 0 || epoch == a.epochs {
+                let ck = Checkpoint {
+                    params: trainer.model.named_params(),
+                    meta: meta.clone(),
+                    optimizer: trainer.optim.state_tensors(),
+                    state: json!({
+                        "epoch": epoch,
+                        "seed": a.seed,
+                        "optimizer_steps": trainer.optim.steps,
+                        "history": history.iter().map(point_json).collect::<Vec<_>>(),
+                    }),
+                };
+                io::save_checkpoint(path, &ck)?;
+            }
+        }
+    }
+    if let Some(path) = &a.save {
+        io::save_model(path, &trainer.model.named_params(), &meta)?;
+    }
+    if let Some(path) = &a.plot {
+        let boundary = if data.dim() == 2 {
+            Some(boundary(&trainer, &data)?)
+        } else {
+            None
+        };
+        plot::plot(
+            path,
+            &format!("backprop train {}", a.data),
+            &history,
+            boundary.as_ref(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Where the last good checkpoint is, for an error message.
+fn kept_checkpoint(a: &TrainArgs) -> String {
+    match &a.checkpoint {
+        Some(p) if p.exists() => format!("; the last good checkpoint is {}", p.display()),
+        _ => String::new(),
+    }
+}
+
+fn progress_bar(a: &TrainArgs, epoch: usize) -> Option<ProgressBar> {
+    if a.quiet {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} batches {msg}")
+            .expect("a valid template"),
+    );
+    bar.set_prefix(format!("{epoch}/{}", a.epochs));
+    Some(bar)
+}
+
+fn summary(r: &EpochReport, epochs: usize) -> String {
+    let mut s = format!("epoch {}/{epochs}: train loss {:.6}", r.epoch, r.train_loss);
+    if let Some(acc) = r.train_accuracy {
+        s += &format!(", accuracy {:.4}", acc);
+    }
+    if let Some(l) = r.test_loss {
+        s += &format!("; test loss {l:.6}");
+    }
+    if let Some(acc) = r.test_accuracy {
+        s += &format!(", accuracy {acc:.4}");
+    }
+    s + &format!(" ({:.2} s)", r.epoch_seconds)
+}
+
+fn report_json(r: &EpochReport) -> serde_json::Value {
+    json!({
+        "epoch": r.epoch,
+        "train_loss": r.train_loss,
+        "train_accuracy": r.train_accuracy,
+        "test_loss": r.test_loss,
+        "test_accuracy": r.test_accuracy,
+        "epoch_seconds": r.epoch_seconds,
+        "grad_norms": r.grad_norms,
+    })
+}
+
+fn point(r: &EpochReport) -> EpochPoint {
+    EpochPoint {
+        epoch: r.epoch,
+        train_loss: r.train_loss,
+        test_loss: r.test_loss,
+        train_accuracy: r.train_accuracy,
+        test_accuracy: r.test_accuracy,
+    }
+}
+
+fn point_json(p: &EpochPoint) -> serde_json::Value {
+    json!([
+        p.epoch,
+        p.train_loss,
+        p.test_loss,
+        p.train_accuracy,
+        p.test_accuracy
+    ])
+}
+
+fn point_from_json(v: &serde_json::Value) -> Option<EpochPoint> {
+    let a = v.as_array()?;
+    Some(EpochPoint {
+        epoch: a.first()?.as_u64()? as usize,
+        train_loss: a.get(1)?.as_f64()?,
+        test_loss: a.get(2).and_then(|x| x.as_f64()),
+        train_accuracy: a.get(3).and_then(|x| x.as_f64()),
+        test_accuracy: a.get(4).and_then(|x| x.as_f64()),
+    })
+}
+
+/// The decision boundary of a 2-D classifier over the data's range.
+fn boundary<T: Float>(trainer: &Trainer<T>, data: &Dataset) -> Result<Boundary> {
+    let (nx, ny) = (120, 120);
+    let pad = |(lo, hi): (f64, f64)| {
+        let m = 0.1 * (hi - lo).max(1e-9);
+        (lo - m, hi + m)
+    };
+    let (xr, yr) = (pad(data.feature_range(0)), pad(data.feature_range(1)));
+    let mut grid = Vec::with_capacity(nx * ny);
+    let mut x = Tensor::<T>::zeros(&[nx * ny, 2])?;
+    for j in 0..ny {
+        for i in 0..nx {
+            let (px, py) = (
+                xr.0 + (xr.1 - xr.0) * (i as f64 + 0.5) / nx as f64,
+                yr.0 + (yr.1 - yr.0) * (j as f64 + 0.5) / ny as f64,
+            );
+            let (px, py) = match &trainer.standardizer {
+                Some(s) => (s.apply(0, px), s.apply(1, py)),
+                None => (px, py),
+            };
+            let r = j * nx + i;
+            x.data_mut()[2 * r] = T::from_f64(px);
+            x.data_mut()[2 * r + 1] = T::from_f64(py);
+        }
+    }
+    let probs = trainer.model.predict(&x, trainer.opts.loss)?;
+    let k = probs.dims()[1];
+    for row in probs.data().chunks(k) {
+        grid.push(if k == 1 {
+            usize::from(row[0].as_f64() > 0.5)
+        } else {
+            backprop::train::argmax(row)
+        });
+    }
+    let idx: Vec<usize> = (0..data.n).collect();
+    let mut feats = vec![0f64; data.n * 2];
+    data.gather_features(&idx, None, &mut feats);
+    let mut labels = Vec::new();
+    let classes = if let Some(c) = data.classes() {
+        data.gather_labels(&idx, &mut labels);
+        c.len()
+    } else {
+        let mut y = vec![0f64; data.n];
+        data.gather_targets(&idx, &mut y);
+        labels = y.iter().map(|&v| usize::from(v > 0.5)).collect();
+        2
+    };
+    let points = feats
+        .chunks(2)
+        .zip(&labels)
+        .map(|(p, &l)| (p[0], p[1], l))
+        .collect();
+    Ok(Boundary {
+        x_range: xr,
+        y_range: yr,
+        nx,
+        ny,
+        grid,
+        classes,
+        points,
+    })
+}

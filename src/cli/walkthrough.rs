@@ -1,0 +1,172 @@
+//! `backprop walkthrough`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use backprop::graph;
+use backprop::io::write_atomic;
+use backprop::numpy_fmt::format_f64_array;
+use backprop::walkthrough::{self, json, modes, text, Lang, Settings};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Portuguese, with the notebook's own labels.
+    Pt,
+}
+
+#[derive(Args)]
+pub struct WalkArgs {
+    /// NumPy seed for the initial weights (`np.random.seed`).
+    #[arg(long, default_value_t = 42)]
+    seed: u32,
+    /// Training steps; the explanation covers the first.
+    #[arg(long, default_value_t = 1)]
+    steps: u64,
+    /// Learning rate.
+    #[arg(long, default_value_t = 1.0)]
+    lr: f64,
+    /// Layer sizes, input first: 2,H1,…,1 (sigmoid layers without biases).
+    #[arg(long, value_delimiter = ',', default_value = "2,2,1")]
+    layers: Vec<usize>,
+    /// Language of the explanation.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    lang: LangArg,
+    /// Write the first step's computational graph to FILE (.dot or .svg).
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
+    /// Also compute ∂L/∂W in forward mode and compare with reverse mode.
+    #[arg(long)]
+    modes: bool,
+    /// Print one JSON object on stdout instead of the explanation.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The graph format a `--graph` path asks for.
+fn graph_format(path: &Path) -> Result<bool> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("svg") => Ok(true),
+        Some("dot") => Ok(false),
+        _ => bail!(
+            "--graph {}: the file name must end in .dot or .svg",
+            path.display()
+        ),
+    }
+}
+
+pub fn run(args: WalkArgs) -> Result<()> {
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Pt => Lang::Pt,
+    };
+    let settings = Settings {
+        seed: args.seed,
+        steps: args.steps,
+        lr: args.lr,
+        layers: args.layers,
+    };
+    settings.validate()?;
+    let svg = args.graph.as_deref().map(graph_format).transpose()?;
+
+    let mut w = walkthrough::begin(&settings)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !args.json {
+        write!(out, "{}", text::first_step(&w, lang))?;
+        if settings.steps > 1 {
+            writeln!(out, "{}", text::rest(&w, lang))?;
+        }
+        out.flush()?;
+    }
+    if settings.steps > 1 {
+        let bar = ProgressBar::new(settings.steps);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} steps {per_sec} eta {eta}")
+                .expect("a valid template"),
+        );
+        bar.set_position(1);
+        w.train_rest(|done| bar.set_position(done))?;
+        bar.finish_and_clear();
+    }
+    if let (Some(path), Some(svg)) = (&args.graph, svg) {
+        let doc = if svg {
+            graph::to_svg(&w.graph)
+        } else {
+            graph::to_dot(&w.graph)
+        };
+        write_atomic(path, doc.as_bytes())?;
+    }
+    let modes = if args.modes {
+        let (x, y) = backprop::notebook::xor();
+        Some(modes::compare(&x, &y, &w.initial)?)
+    } else {
+        None
+    };
+    if args.json {
+        let mut obj = json::to_json(&w);
+        if let Some(m) = &modes {
+            obj["modes"] = serde_json::json!({
+                "weights": m.weights,
+                "forward_passes": m.forward_passes,
+                "forward_madds": m.forward_madds,
+                "reverse_sweeps": m.reverse_sweeps,
+                "reverse_madds": m.reverse_madds,
+                "max_diff": m.max_diff,
+            });
+        }
+        writeln!(out, "{obj}")?;
+        return Ok(());
+    }
+    write!(out, "{}", text::results(&w, lang))?;
+    if let Some(m) = &modes {
+        write!(out, "{}", modes_text(m, lang))?;
+    }
+    if let Some(path) = &args.graph {
+        writeln!(out, "\ngraph: {}", path.display())?;
+    }
+    Ok(())
+}
+
+fn modes_text(m: &modes::Modes, lang: Lang) -> String {
+    let (title, fwd, rev, agree, why) = match lang {
+        Lang::En => (
+            "Forward mode beside reverse mode (the first step's ∂L/∂W)",
+            "forward mode: one tangent pass per weight",
+            "reverse mode: one sweep for all weights",
+            "largest difference between the two",
+            "Forward mode needs a pass per input direction; reverse mode one per output. A loss has one\noutput and many weights: that is why backpropagation runs in reverse.",
+        ),
+        Lang::Pt => (
+            "Modo direto ao lado do modo reverso (∂L/∂W do primeiro passo)",
+            "modo direto: uma passagem tangente por peso",
+            "modo reverso: uma varredura para todos os pesos",
+            "maior diferença entre os dois",
+            "O modo direto precisa de uma passagem por direção de entrada; o reverso, de uma por saída. Uma perda\ntem uma saída e muitos pesos: por isso a retropropagação corre em modo reverso.",
+        ),
+    };
+    let mut s = format!("\n== {title}\n");
+    s += &format!(
+        "{fwd}: {} passes, {} multiply-adds\n",
+        m.forward_passes, m.forward_madds
+    );
+    s += &format!(
+        "{rev}: {} sweep, {} multiply-adds\n",
+        m.reverse_sweeps, m.reverse_madds
+    );
+    for (k, (f, r)) in m.forward.iter().zip(&m.reverse).enumerate() {
+        s += &format!(
+            "∂L/∂W{} forward:\n{}\n∂L/∂W{} reverse:\n{}\n",
+            k + 1,
+            format_f64_array(f.data(), f.dims()),
+            k + 1,
+            format_f64_array(r.data(), r.dims())
+        );
+    }
+    s += &format!("{agree}: {:e}\n{why}\n", m.max_diff);
+    s
+}

@@ -1,0 +1,439 @@
+//! Data sets: CSV and MNIST IDX files, generated 2-D sets, splits,
+//! standardisation and mini-batches.
+//!
+//! [`Dataset::load`] takes the `--data` SPEC: a path naming an existing file
+//! is that file; otherwise one of the generated sets `xor`, `moons`,
+//! `circles`, `spirals` (see [`generated`]); anything else is an error.
+//!
+//! * **CSV** (plain or gzip, detected by the magic bytes `1f 8b`): numeric
+//!   features, then the target in the last column — a class for
+//!   [`TargetKind::Class`] (integer labels 0..C−1 are indices, other labels
+//!   are numbered in sorted order and keep their names), or the last `k`
+//!   columns as numbers for [`TargetKind::Values`]. A header row is detected
+//!   (see [`csv`]).
+//! * **IDX** (plain or gzip): `X-images-idx3-ubyte[.gz]` with
+//!   `X-labels-idx1-ubyte[.gz]` beside it; pixels stay bytes (value =
+//!   byte/255) and are converted per batch (see [`idx`]).
+//!
+//! Defaults ([`LoadOptions::default`]): classification targets,
+//! [`DEFAULT_SAMPLES`] = 200 samples, [`DEFAULT_NOISE`] = 0.1 noise, seed 0.
+//!
+//! A training step reads a batch with [`Dataset::gather_features`] and
+//! [`Dataset::gather_labels`] / [`Dataset::gather_targets`] into buffers it
+//! keeps; the row order of each epoch comes from [`epoch_order`] and is cut
+//! by [`batches`].
+//!
+//! ```
+//! use backprop::data::{batches, epoch_order, Dataset, LoadOptions, Standardizer};
+//! let ds = Dataset::load("moons", &LoadOptions::default()).unwrap();
+//! let (train, test) = ds.split_tail(0.25);
+//! assert_eq!((train.n, test.unwrap().n), (150, 50));
+//! let std = Standardizer::fit(&train);
+//! let (mut order, mut x, mut y) = (Vec::new(), vec![0f32; 32 * train.dim()], Vec::new());
+//! epoch_order(train.n, 42, 0, true, &mut order);
+//! for batch in batches(&order, 32) {
+//!     let x = &mut x[..batch.len() * train.dim()];
+//!     train.gather_features(batch, Some(&std), x);
+//!     train.gather_labels(batch, &mut y);
+//! }
+//! ```
+
+mod batch;
+pub mod csv;
+mod error;
+pub mod generated;
+pub mod idx;
+mod labels;
+mod source;
+mod standardize;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::Path;
+
+use crate::float::Float;
+
+pub use batch::{batches, epoch_order};
+pub use error::DataError;
+pub use generated::{is_generated, GENERATED_SETS};
+pub use source::is_gzip;
+pub use standardize::Standardizer;
+
+/// The default number of points of a generated set (`--samples`).
+pub const DEFAULT_SAMPLES: usize = 200;
+/// The default noise of a generated set (`--noise`): the standard deviation of
+/// Gaussian noise added to each coordinate.
+pub const DEFAULT_NOISE: f64 = 0.1;
+
+/// The feature matrix, row-major, `n × dim`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Features {
+    /// Values as `f32` (CSV files, generated sets).
+    F32 {
+        /// `n · dim` values, row-major.
+        data: Vec<f32>,
+        /// Features per row.
+        dim: usize,
+    },
+    /// Bytes whose value is `byte / 255` (IDX images), converted per batch.
+    Bytes {
+        /// `n · dim` bytes, row-major.
+        data: Vec<u8>,
+        /// Features (pixels) per row.
+        dim: usize,
+    },
+}
+
+/// The targets of a data set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targets {
+    /// One class index per row, and the class names (index `i` is `names[i]`).
+    Classes {
+        /// `n` class indices, each `< names.len()`.
+        labels: Vec<u32>,
+        /// The class names.
+        names: Vec<String>,
+    },
+    /// `k` numbers per row (regression), row-major.
+    Values {
+        /// `n · k` values, row-major.
+        data: Vec<f64>,
+        /// Targets per row.
+        k: usize,
+    },
+}
+
+/// What the target columns are, chosen by the loss: classes for
+/// cross-entropy, numbers for `mse`/`bce`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// The last column is a class label.
+    Class,
+    /// The last `k` columns are numbers (`--targets K`, default 1); `k = 0`
+    /// reads a CSV file as features only (data to predict on).
+    Values {
+        /// How many trailing columns are targets.
+        k: usize,
+    },
+}
+
+/// A loaded or generated data set.
+#[derive(Clone, PartialEq)]
+pub struct Dataset {
+    /// The feature matrix.
+    pub features: Features,
+    /// The targets, one (class) or `k` (values) per row.
+    pub targets: Targets,
+    /// The number of rows.
+    pub n: usize,
+    /// Where it came from: the file path or the generated set's name, as given.
+    pub source: String,
+}
+
+/// How to load a SPEC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadOptions {
+    /// What the target columns are.
+    pub target: TargetKind,
+    /// Points of a generated set (ignored for files).
+    pub samples: usize,
+    /// Standard deviation of the Gaussian noise of a generated set (ignored for files).
+    pub noise: f64,
+    /// Seed of a generated set (ignored for files).
+    pub seed: u64,
+    /// The training set's class names: labels are mapped to these indices and
+    /// a label not among them is an error (eval/predict, `--test-data`).
+    pub class_names: Option<Vec<String>>,
+}
+
+impl Default for LoadOptions {
+    /// Classes, [`DEFAULT_SAMPLES`], [`DEFAULT_NOISE`], seed 0, no class names.
+    fn default() -> Self {
+        LoadOptions {
+            target: TargetKind::Class,
+            samples: DEFAULT_SAMPLES,
+            noise: DEFAULT_NOISE,
+            seed: 0,
+            class_names: None,
+        }
+    }
+}
+
+impl fmt::Debug for Dataset {
+    /// A summary (source, size, targets), not the data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let targets = match &self.targets {
+            Targets::Classes { names, .. } => format!("{} classes", names.len()),
+            Targets::Values { k, .. } => format!("{k} target values"),
+        };
+        write!(
+            f,
+            "Dataset({}: {} rows × {} features, {targets})",
+            self.source,
+            self.n,
+            self.dim()
+        )
+    }
+}
+
+impl Dataset {
+    /// Loads a SPEC: an existing file (CSV or IDX, plain or gzip), else a
+    /// generated set's name; anything else is [`DataError::UnknownSpec`].
+    pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, DataError> {
+        let path = Path::new(spec);
+        if path.is_file() {
+            Self::load_file(path, opts)
+        } else if is_generated(spec) {
+            Self::generate(spec, opts)
+        } else {
+            Err(DataError::UnknownSpec {
+                spec: spec.to_string(),
+            })
+        }
+    }
+
+    /// Loads a CSV or IDX file (gzip detected by its magic bytes).
+    pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
+        let bytes = source::read_maybe_gz(path)?;
+        if idx::looks_like_idx(path, &bytes) {
+            idx::load(path, bytes, opts)
+        } else {
+            csv::parse(&path.display().to_string(), &bytes, opts)
+        }
+    }
+
+    /// Generates the set `name` (one of [`GENERATED_SETS`]) with the options'
+    /// samples, noise and seed. With [`TargetKind::Values`] `{ k: 1 }` the 0/1
+    /// class is the target value (for `bce`/`mse`).
+    pub fn generate(name: &str, opts: &LoadOptions) -> Result<Dataset, DataError> {
+        let p = generated::generate(name, opts.samples, opts.noise, opts.seed)?;
+        let n = p.labels.len();
+        let targets = match opts.target {
+            TargetKind::Class => generated_classes(name, p.labels, opts)?,
+            TargetKind::Values { k: 1 } => Targets::Values {
+                data: p.labels.iter().map(|&l| f64::from(l)).collect(),
+                k: 1,
+            },
+            TargetKind::Values { k } => {
+                return Err(DataError::options(
+                    name,
+                    format!("expected 1 target (the 0/1 class), got targets {k}"),
+                ))
+            }
+        };
+        Ok(Dataset {
+            features: Features::F32 { data: p.xy, dim: 2 },
+            targets,
+            n,
+            source: name.to_string(),
+        })
+    }
+
+    /// The number of features per row.
+    pub fn dim(&self) -> usize {
+        match self.features {
+            Features::F32 { dim, .. } | Features::Bytes { dim, .. } => dim,
+        }
+    }
+
+    /// The class names, for a classification set.
+    pub fn classes(&self) -> Option<&[String]> {
+        match &self.targets {
+            Targets::Classes { names, .. } => Some(names),
+            Targets::Values { .. } => None,
+        }
+    }
+
+    /// The width of one row's target: the class count (one-hot) or `k`.
+    pub fn target_width(&self) -> usize {
+        match &self.targets {
+            Targets::Classes { names, .. } => names.len(),
+            Targets::Values { k, .. } => *k,
+        }
+    }
+
+    /// Splits off the last ⌊fraction·n⌋ rows as the test set (`None` if that
+    /// is 0 rows). Take it before any shuffling; a fraction ≤ 0 or NaN keeps
+    /// every row for training, one ≥ 1 moves every row to the test set.
+    pub fn split_tail(mut self, fraction: f64) -> (Dataset, Option<Dataset>) {
+        let n_test = tail_rows(self.n, fraction);
+        if n_test == 0 {
+            return (self, None);
+        }
+        let keep = self.n - n_test;
+        let features = match &mut self.features {
+            Features::F32 { data, dim } => Features::F32 {
+                data: data.split_off(keep * *dim),
+                dim: *dim,
+            },
+            Features::Bytes { data, dim } => Features::Bytes {
+                data: data.split_off(keep * *dim),
+                dim: *dim,
+            },
+        };
+        let targets = match &mut self.targets {
+            Targets::Classes { labels, names } => Targets::Classes {
+                labels: labels.split_off(keep),
+                names: names.clone(),
+            },
+            Targets::Values { data, k } => Targets::Values {
+                data: data.split_off(keep * *k),
+                k: *k,
+            },
+        };
+        self.n = keep;
+        let test = Dataset {
+            features,
+            targets,
+            n: n_test,
+            source: self.source.clone(),
+        };
+        (self, Some(test))
+    }
+
+    /// Writes rows `idx` into `x` (`idx.len() · dim`, row-major) converting to
+    /// `T` and applying `std` if given. Does not allocate.
+    ///
+    /// Panics if `x.len() != idx.len() · dim()`, a row index is `≥ n`, or `std`
+    /// has fewer columns than the set.
+    pub fn gather_features<T: Float>(
+        &self,
+        idx: &[usize],
+        std: Option<&Standardizer>,
+        x: &mut [T],
+    ) {
+        let dim = self.dim();
+        assert_eq!(x.len(), idx.len() * dim, "gather_features: buffer length");
+        if dim == 0 {
+            return;
+        }
+        match &self.features {
+            Features::F32 { data, .. } => gather_rows(data, dim, idx, std, x, |v| f64::from(*v)),
+            Features::Bytes { data, .. } => {
+                gather_rows(data, dim, idx, std, x, |&b| f64::from(b) / 255.0)
+            }
+        }
+    }
+
+    /// The class labels of rows `idx` into `out` (cleared first). A regression
+    /// set leaves `out` empty. Does not allocate once `out` has room.
+    pub fn gather_labels(&self, idx: &[usize], out: &mut Vec<usize>) {
+        out.clear();
+        if let Targets::Classes { labels, .. } = &self.targets {
+            out.extend(idx.iter().map(|&r| labels[r] as usize));
+        }
+    }
+
+    /// The targets of rows `idx` into `y` (`idx.len() · target_width()`,
+    /// row-major): the `k` values of a regression set, or the one-hot rows of
+    /// a classification set. Does not allocate.
+    ///
+    /// Panics if `y.len() != idx.len() · target_width()` or a row index is `≥ n`.
+    pub fn gather_targets<T: Float>(&self, idx: &[usize], y: &mut [T]) {
+        let w = self.target_width();
+        assert_eq!(y.len(), idx.len() * w, "gather_targets: buffer length");
+        if w == 0 {
+            return;
+        }
+        for (out, &r) in y.chunks_exact_mut(w).zip(idx) {
+            match &self.targets {
+                Targets::Values { data, .. } => {
+                    for (o, &v) in out.iter_mut().zip(&data[r * w..(r + 1) * w]) {
+                        *o = T::from_f64(v);
+                    }
+                }
+                Targets::Classes { labels, .. } => {
+                    out.fill(T::zero());
+                    out[labels[r] as usize] = T::one();
+                }
+            }
+        }
+    }
+
+    /// The smallest and largest value of feature `col` (as the model sees it,
+    /// before standardisation); `(0, 0)` for an empty set or a column `≥ dim`.
+    pub fn feature_range(&self, col: usize) -> (f64, f64) {
+        if col >= self.dim() || self.n == 0 {
+            return (0.0, 0.0);
+        }
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        self.for_each_value(|j, v| {
+            if j == col {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        });
+        (lo, hi)
+    }
+
+    /// Calls `f(col, value)` for every feature value, row by row.
+    pub(crate) fn for_each_value(&self, mut f: impl FnMut(usize, f64)) {
+        let dim = self.dim().max(1);
+        match &self.features {
+            Features::F32 { data, .. } => {
+                for (i, &v) in data.iter().enumerate() {
+                    f(i % dim, f64::from(v));
+                }
+            }
+            Features::Bytes { data, .. } => {
+                for (i, &b) in data.iter().enumerate() {
+                    f(i % dim, f64::from(b) / 255.0);
+                }
+            }
+        }
+    }
+}
+
+/// The number of tail rows a test fraction takes: ⌊fraction·n⌋, within `0..=n`.
+fn tail_rows(n: usize, fraction: f64) -> usize {
+    if fraction > 0.0 {
+        ((fraction * n as f64).floor() as usize).min(n)
+    } else {
+        0
+    }
+}
+
+/// Copies rows `idx` of a row-major `data` into `x`, converting each value with `value`.
+fn gather_rows<S, T: Float>(
+    data: &[S],
+    dim: usize,
+    idx: &[usize],
+    std: Option<&Standardizer>,
+    x: &mut [T],
+    value: impl Fn(&S) -> f64,
+) {
+    for (out, &r) in x.chunks_exact_mut(dim).zip(idx) {
+        let row = &data[r * dim..(r + 1) * dim];
+        match std {
+            None => {
+                for (o, v) in out.iter_mut().zip(row) {
+                    *o = T::from_f64(value(v));
+                }
+            }
+            Some(s) => {
+                for (j, (o, v)) in out.iter_mut().zip(row).enumerate() {
+                    *o = T::from_f64(s.apply(j, value(v)));
+                }
+            }
+        }
+    }
+}
+
+/// The class targets of a generated set: names "0" and "1", or the given names.
+fn generated_classes(
+    name: &str,
+    mut labels: Vec<u32>,
+    opts: &LoadOptions,
+) -> Result<Targets, DataError> {
+    let own = labels::index_names(2);
+    let names = match &opts.class_names {
+        None => own,
+        Some(names) => {
+            labels::remap(&mut labels, &own, names)
+                .map_err(|u| DataError::options(name, labels::unseen_message(&u.label, names)))?;
+            names.clone()
+        }
+    };
+    Ok(Targets::Classes { labels, names })
+}

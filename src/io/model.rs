@@ -1,0 +1,205 @@
+//! Model files: [`save_model`], [`load_model`] and [`mlp_params`].
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::format::{self, Decoded};
+use super::meta::{self, arch};
+use super::tensors::Encoded;
+use super::{linear_name, write_atomic, AnyTensor, IoError, ModelMeta, OPTIM_PREFIX};
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+/// A loaded model file: its tensors in their stored dtype and, for our own
+/// files, the [`ModelMeta`] (`None` for a file saved by PyTorch).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelFile {
+    /// Every tensor, ordered by name with numeric parts compared as numbers
+    /// (`0.bias, 0.weight, 2.bias, …, 10.weight, optim.…`).
+    pub tensors: Vec<(String, AnyTensor)>,
+    /// The architecture and training settings, when the file carries them.
+    pub meta: Option<ModelMeta>,
+}
+
+impl ModelFile {
+    /// The tensor called `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&AnyTensor> {
+        self.tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    }
+}
+
+/// Saves an MLP's parameters (named by [`linear_name`]) and its metadata to
+/// `path` atomically, in `T`'s dtype. The parameters are checked against
+/// `meta.layers`/`meta.bias` first; the stored `dtype` is `T::DTYPE`
+/// whatever `meta.dtype` says.
+pub fn save_model<T: Float>(
+    path: &Path,
+    params: &[(String, Tensor<T>)],
+    meta: &ModelMeta,
+) -> Result<(), IoError> {
+    let meta = checked_meta::<T>(path, params, meta)?;
+    let tensors = encode_all(params, "");
+    let bytes = format::encode(path, &tensors, meta::to_map(&meta))?;
+    write_atomic(path, &bytes)
+}
+
+/// Loads a model file (ours or PyTorch's `save_file` of a `state_dict`).
+///
+/// Errors name the file: truncated, not safetensors, unsupported dtype, bad
+/// metadata, or metadata whose dtype differs from the tensors'.
+pub fn load_model(path: &Path) -> Result<ModelFile, IoError> {
+    load_with_metadata(path).map(|(file, _)| file)
+}
+
+/// [`load_model`], also returning the raw `__metadata__` map.
+pub(crate) fn load_with_metadata(
+    path: &Path,
+) -> Result<(ModelFile, Option<HashMap<String, String>>), IoError> {
+    let bytes = format::read(path)?;
+    from_bytes(path, &bytes)
+}
+
+/// [`load_with_metadata`] on bytes already read; `path` labels errors.
+pub(crate) fn from_bytes(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<(ModelFile, Option<HashMap<String, String>>), IoError> {
+    let Decoded { tensors, metadata } = format::decode_file(path, bytes)?;
+    let meta = meta::from_map(path, metadata.as_ref())?;
+    let file = ModelFile { tensors, meta };
+    check_dtypes(path, &file)?;
+    Ok((file, metadata))
+}
+
+/// The MLP's parameters in layer order (`0.weight`, `0.bias`, `2.weight`, …),
+/// checked against `layers`/`bias` and converted to `T`.
+///
+/// Errors on a missing tensor, a wrong shape
+/// (`m.safetensors: tensor 2.weight has shape [10, 64], expected [10, 128] for --layers 784,128,10`)
+/// or a tensor the architecture has no place for (tensors under `optim.` are
+/// optimiser state and ignored).
+pub fn mlp_params<T: Float>(
+    file: &ModelFile,
+    layers: &[usize],
+    bias: bool,
+    path: &Path,
+) -> Result<Vec<(String, Tensor<T>)>, IoError> {
+    let found: Vec<(&str, &[usize])> = file
+        .tensors
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.dims()))
+        .collect();
+    let expected = check_architecture(path, &found, layers, bias)?;
+    Ok(expected
+        .into_iter()
+        .map(|(name, _)| {
+            let t = file.get(&name).expect("checked present").to_float();
+            (name, t)
+        })
+        .collect())
+}
+
+/// The parameter names and shapes an MLP with these sizes has, in layer order.
+pub fn expected_params(layers: &[usize], bias: bool) -> Vec<(String, Vec<usize>)> {
+    let mut out = Vec::new();
+    for (i, pair) in layers.windows(2).enumerate() {
+        out.push((linear_name(i, "weight"), vec![pair[1], pair[0]]));
+        if bias {
+            out.push((linear_name(i, "bias"), vec![pair[1]]));
+        }
+    }
+    out
+}
+
+/// `meta` with `dtype = T::DTYPE`, validated, and `params` checked against it.
+pub(crate) fn checked_meta<T: Float>(
+    path: &Path,
+    params: &[(String, Tensor<T>)],
+    meta: &ModelMeta,
+) -> Result<ModelMeta, IoError> {
+    let meta = ModelMeta {
+        dtype: T::DTYPE.to_string(),
+        ..meta.clone()
+    };
+    meta.validate(path)?;
+    let found: Vec<(&str, &[usize])> = params.iter().map(|(n, t)| (n.as_str(), t.dims())).collect();
+    check_architecture(path, &found, &meta.layers, meta.bias)?;
+    Ok(meta)
+}
+
+/// Encodes tensors under `prefix + name`.
+pub(crate) fn encode_all<T: Float>(
+    tensors: &[(String, Tensor<T>)],
+    prefix: &str,
+) -> Vec<(String, Encoded)> {
+    tensors
+        .iter()
+        .map(|(name, t)| (format!("{prefix}{name}"), Encoded::new(t)))
+        .collect()
+}
+
+/// Checks `found` (name, shape) against the architecture; returns the expected list.
+fn check_architecture(
+    path: &Path,
+    found: &[(&str, &[usize])],
+    layers: &[usize],
+    bias: bool,
+) -> Result<Vec<(String, Vec<usize>)>, IoError> {
+    if layers.len() < 2 || layers.contains(&0) {
+        let why = format!("layer sizes {layers:?}: expected at least two sizes, all positive");
+        return Err(IoError::invalid(path, why));
+    }
+    let arch = arch(layers, bias);
+    let expected = expected_params(layers, bias);
+    for (name, shape) in &expected {
+        let got = found.iter().find(|(n, _)| n == name).map(|(_, d)| *d);
+        match got {
+            None => {
+                return Err(IoError::MissingTensor {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    arch,
+                })
+            }
+            Some(got) if got != shape.as_slice() => {
+                return Err(IoError::WrongShape {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    got: got.to_vec(),
+                    expected: shape.clone(),
+                    arch,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    let unexpected = found
+        .iter()
+        .find(|(n, _)| !n.starts_with(OPTIM_PREFIX) && !expected.iter().any(|(e, _)| e == n));
+    if let Some((name, _)) = unexpected {
+        return Err(IoError::UnexpectedTensor {
+            path: path.to_path_buf(),
+            name: name.to_string(),
+            arch,
+        });
+    }
+    Ok(expected)
+}
+
+/// With metadata, every tensor must be stored in the dtype the metadata names.
+fn check_dtypes(path: &Path, file: &ModelFile) -> Result<(), IoError> {
+    let Some(meta) = &file.meta else {
+        return Ok(());
+    };
+    match file.tensors.iter().find(|(_, t)| t.dtype() != meta.dtype) {
+        Some((name, t)) => Err(IoError::metadata(
+            path,
+            format!(
+                "dtype {} but tensor {name} is stored as {}",
+                meta.dtype,
+                t.dtype()
+            ),
+        )),
+        None => Ok(()),
+    }
+}

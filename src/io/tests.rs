@@ -1,0 +1,566 @@
+//! File-level tests: round trips, checkpoints, bad files, atomic saves, PyTorch interop.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype, TensorView};
+use serde_json::json;
+
+use super::test_util::TempDir;
+use super::*;
+use crate::float::Float;
+use crate::tensor::Tensor;
+
+/// Awkward values: signed zeros, subnormals, extremes, infinities, a quiet NaN.
+fn awkward<T: Float>(n: usize, salt: u64) -> Vec<T> {
+    let special = [
+        0.0,
+        -0.0,
+        1e-310,
+        -1e-40,
+        3.4e38,
+        -1e308,
+        f64::INFINITY,
+        f64::NAN,
+        0.1,
+        -1.0 / 3.0,
+    ];
+    let mut s = salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let x = special
+                .get(i)
+                .copied()
+                .unwrap_or((s >> 11) as f64 / (1u64 << 40) as f64 - 4096.0);
+            T::from_f64(x)
+        })
+        .collect()
+}
+
+/// Parameters for `layers` (with biases) filled with [`awkward`] values.
+fn params<T: Float>(layers: &[usize], bias: bool) -> Vec<(String, Tensor<T>)> {
+    expected_params(layers, bias)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, dims))| {
+            let n = dims.iter().product();
+            (
+                name,
+                Tensor::from_vec(awkward(n, i as u64 + 1), &dims).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn meta(layers: &[usize], dtype: &str) -> ModelMeta {
+    ModelMeta {
+        layers: layers.to_vec(),
+        activation: "relu".into(),
+        bias: true,
+        loss: "cross_entropy".into(),
+        classes: Some(vec!["no".into(), "yes".into()]),
+        standardize: Some((
+            vec![0.1, 2.0 / 3.0, -7.25],
+            vec![1.0, 0.30000000000000004, 1e-8],
+        )),
+        dtype: dtype.into(),
+    }
+}
+
+fn bits<T: Float>(ps: &[(String, Tensor<T>)]) -> Vec<(String, Vec<u64>)> {
+    ps.iter()
+        .map(|(n, t)| {
+            (
+                n.clone(),
+                t.data().iter().map(|x| x.as_f64().to_bits()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Writes raw tensors (no checks) with optional metadata, as another tool might.
+fn write_raw(
+    path: &Path,
+    tensors: &[(&str, Dtype, Vec<usize>, Vec<u8>)],
+    metadata: Option<HashMap<String, String>>,
+) {
+    let views: Vec<(&str, TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, d, s, b)| (*n, TensorView::new(*d, s.clone(), b).unwrap()))
+        .collect();
+    fs::write(path, safetensors::serialize(views, metadata).unwrap()).unwrap();
+}
+
+fn f32_bytes(n: usize) -> Vec<u8> {
+    (0..n).flat_map(|i| (i as f32).to_le_bytes()).collect()
+}
+
+/// Asserts a one-line message that starts with the path.
+fn assert_names_file(err: &IoError, path: &Path) {
+    let msg = err.to_string();
+    assert!(msg.starts_with(&format!("{}: ", path.display())), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+    assert_eq!(err.path(), path);
+}
+
+fn round_trip<T: Float>() {
+    let dir = TempDir::new("round-trip");
+    let path = dir.path().join("m.safetensors");
+    let layers = [3, 5, 4, 2];
+    let ps = params::<T>(&layers, true);
+    let m = meta(&layers, T::DTYPE);
+    save_model(&path, &ps, &m).unwrap();
+    let file = load_model(&path).unwrap();
+    assert_eq!(file.meta.as_ref(), Some(&m));
+    assert!(file.tensors.iter().all(|(_, t)| t.dtype() == T::DTYPE));
+    let back = mlp_params::<T>(&file, &layers, true, &path).unwrap();
+    assert_eq!(bits(&back), bits(&ps));
+    let names: Vec<&str> = back.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    );
+    assert_eq!(back[2].1.dims(), &[4, 5]);
+}
+
+#[test]
+fn f32_round_trip_is_bitwise() {
+    round_trip::<f32>();
+}
+
+#[test]
+fn f64_round_trip_is_bitwise() {
+    round_trip::<f64>();
+}
+
+#[test]
+fn loading_converts_between_f32_and_f64() {
+    let dir = TempDir::new("convert");
+    let path = dir.path().join("m.safetensors");
+    let layers = [3, 2];
+    let ps = params::<f32>(&layers, false);
+    let mut m = meta(&layers, "F64"); // save_model writes F32, T's dtype
+    m.bias = false;
+    save_model(&path, &ps, &m).unwrap();
+    let file = load_model(&path).unwrap();
+    assert_eq!(file.meta.as_ref().unwrap().dtype, "F32");
+    let wide = mlp_params::<f64>(&file, &layers, false, &path).unwrap();
+    let widened: Vec<f64> = ps[0].1.data().iter().map(|&x| x as f64).collect();
+    assert_eq!(
+        wide[0]
+            .1
+            .data()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<_>>(),
+        widened.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
+    let narrow = file.get("0.weight").unwrap().to_f64().cast::<f32>();
+    assert_eq!(
+        bits(&[("w".into(), narrow)]),
+        bits(&[("w".into(), ps[0].1.clone())])
+    );
+}
+
+#[test]
+fn checkpoint_round_trip() {
+    let dir = TempDir::new("checkpoint");
+    let path = dir.path().join("ck.safetensors");
+    let layers = [3, 4, 2];
+    let ps = params::<f64>(&layers, true);
+    let optimizer: Vec<(String, Tensor<f64>)> = ps
+        .iter()
+        .flat_map(|(n, t)| {
+            ["exp_avg", "exp_avg_sq"].map(|slot| (optim_state_name(n, slot), t.cast::<f64>()))
+        })
+        .collect();
+    let ck = Checkpoint {
+        params: ps,
+        meta: meta(&layers, "F64"),
+        optimizer,
+        state: json!({"epoch": 7, "seed": u64::MAX, "step": [1234, 1234], "lr": 0.1, "best": 2.0 / 3.0}),
+    };
+    save_checkpoint(&path, &ck).unwrap();
+    let back = load_checkpoint::<f64>(&path).unwrap();
+    assert_eq!(bits(&back.params), bits(&ck.params));
+    assert_eq!(back.meta, ck.meta);
+    assert_eq!(back.state, ck.state);
+    assert_eq!(
+        back.state["best"].as_f64().unwrap().to_bits(),
+        (2.0f64 / 3.0).to_bits()
+    );
+    let mut want = bits(&ck.optimizer);
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut got = bits(&back.optimizer);
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, want);
+    let file = load_model(&path).unwrap();
+    assert!(file.get("optim.state.2.bias.exp_avg_sq").is_some());
+    // A checkpoint is a model file too; the optimiser tensors are skipped.
+    assert_eq!(
+        mlp_params::<f32>(&file, &layers, true, &path)
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn a_model_file_is_not_a_checkpoint() {
+    let dir = TempDir::new("not-checkpoint");
+    let path = dir.path().join("m.safetensors");
+    save_model(&path, &params::<f32>(&[3, 2], true), &meta(&[3, 2], "F32")).unwrap();
+    let err = load_checkpoint::<f32>(&path).unwrap_err();
+    assert_names_file(&err, &path);
+    assert!(err.to_string().contains("not a checkpoint"), "{err}");
+}
+
+#[test]
+fn truncated_files_say_so() {
+    let dir = TempDir::new("truncated");
+    let full = dir.path().join("full.safetensors");
+    save_model(
+        &full,
+        &params::<f32>(&[3, 4, 2], true),
+        &meta(&[3, 4, 2], "F32"),
+    )
+    .unwrap();
+    let bytes = fs::read(&full).unwrap();
+    let header_end = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let cut = dir.path().join("cut.safetensors");
+    for len in [
+        0,
+        1,
+        7,
+        8,
+        9,
+        header_end / 2,
+        header_end - 1,
+        header_end,
+        header_end + 1,
+        bytes.len() - 1,
+    ] {
+        fs::write(&cut, &bytes[..len]).unwrap();
+        let err = load_model(&cut).unwrap_err();
+        assert!(
+            matches!(err, IoError::Truncated { .. }),
+            "cut at {len}: {err}"
+        );
+        assert_names_file(&err, &cut);
+    }
+    fs::write(&cut, &bytes[..bytes.len() - 1]).unwrap();
+    let msg = load_model(&cut).unwrap_err().to_string();
+    let want = format!(
+        "truncated file: the header declares {} bytes in all but the file has {}",
+        bytes.len(),
+        bytes.len() - 1
+    );
+    assert!(msg.ends_with(&want), "{msg}");
+}
+
+#[test]
+fn garbage_is_not_safetensors() {
+    let dir = TempDir::new("garbage");
+    let path = dir.path().join("junk.safetensors");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let text = b"hello, this is a text file\n".to_vec();
+    let zeros = vec![0u8; 64];
+    let json_only = br#"{"0.weight": {"dtype": "F32"}}"#.to_vec();
+    for bytes in [png, text, zeros, json_only] {
+        fs::write(&path, &bytes).unwrap();
+        let err = load_model(&path).unwrap_err();
+        assert!(matches!(err, IoError::NotSafetensors { .. }), "{err}");
+        assert_names_file(&err, &path);
+    }
+    // A plausible start with a broken JSON header: a damaged file.
+    let header = b"{\"a\": not json at all}";
+    let bytes = [&(header.len() as u64).to_le_bytes()[..], header].concat();
+    fs::write(&path, bytes).unwrap();
+    let err = load_model(&path).unwrap_err();
+    assert!(matches!(err, IoError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("invalid JSON header"), "{err}");
+}
+
+#[test]
+fn changing_any_byte_gives_an_error_or_a_model_never_a_panic() {
+    let dir = TempDir::new("fuzz");
+    let good = dir.path().join("good.safetensors");
+    save_model(&good, &params::<f64>(&[2, 2], true), &meta(&[2, 2], "F64")).unwrap();
+    let bytes = fs::read(&good).unwrap();
+    let path = Path::new("bad.safetensors");
+    for i in 0..bytes.len() {
+        for v in [0u8, b'9', b'"', b'}', b',', 0xFF] {
+            let mut b = bytes.clone();
+            b[i] = v;
+            match model::from_bytes(path, &b) {
+                Ok((file, _)) => {
+                    let _ = mlp_params::<f32>(&file, &[2, 2], true, path);
+                }
+                Err(err) => assert_names_file(&err, path),
+            }
+        }
+    }
+}
+
+#[test]
+fn wrong_shape_names_tensor_shapes_and_layers() {
+    let dir = TempDir::new("shape");
+    let path = dir.path().join("model.safetensors");
+    let t = |n, s: &[usize]| (n, Dtype::F32, s.to_vec(), f32_bytes(s.iter().product()));
+    write_raw(
+        &path,
+        &[
+            t("0.weight", &[128, 784]),
+            t("0.bias", &[128]),
+            t("2.weight", &[10, 64]),
+            t("2.bias", &[10]),
+        ],
+        None,
+    );
+    let file = load_model(&path).unwrap();
+    assert_eq!(file.meta, None);
+    let err = mlp_params::<f32>(&file, &[784, 128, 10], true, &path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: tensor 2.weight has shape [10, 64], expected [10, 128] for --layers 784,128,10",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn missing_and_unexpected_tensors_are_named() {
+    let dir = TempDir::new("missing");
+    let path = dir.path().join("m.safetensors");
+    let t = |n, s: &[usize]| (n, Dtype::F32, s.to_vec(), f32_bytes(s.iter().product()));
+    write_raw(
+        &path,
+        &[t("0.weight", &[4, 3]), t("0.bias", &[4]), t("2.bias", &[2])],
+        None,
+    );
+    let file = load_model(&path).unwrap();
+    let err = mlp_params::<f64>(&file, &[3, 4, 2], true, &path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: missing tensor 2.weight, expected for --layers 3,4,2",
+            path.display()
+        )
+    );
+    let err = mlp_params::<f64>(&file, &[3, 4], false, &path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: unexpected tensor 0.bias for --layers 3,4 without bias",
+            path.display()
+        )
+    );
+    let err = mlp_params::<f64>(&file, &[3], true, &path).unwrap_err();
+    assert_names_file(&err, &path);
+}
+
+#[test]
+fn unsupported_dtype_is_named() {
+    let dir = TempDir::new("dtype");
+    let path = dir.path().join("m.safetensors");
+    write_raw(
+        &path,
+        &[("0.weight", Dtype::BF16, vec![2, 2], vec![0; 8])],
+        None,
+    );
+    let err = load_model(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: tensor 0.weight has unsupported dtype BF16, expected F32 or F64",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn bad_metadata_json_is_named() {
+    let dir = TempDir::new("bad-meta");
+    let path = dir.path().join("m.safetensors");
+    let tensors = [("0.weight", Dtype::F32, vec![1, 1], f32_bytes(1))];
+    write_raw(
+        &path,
+        &tensors,
+        Some(HashMap::from([(
+            META_KEY.into(),
+            "{\"layers\": [1, 1],".into(),
+        )])),
+    );
+    let err = load_model(&path).unwrap_err();
+    assert!(matches!(err, IoError::Metadata { .. }), "{err}");
+    assert_names_file(&err, &path);
+    assert!(
+        err.to_string()
+            .contains("bad metadata: \"backprop\": invalid JSON"),
+        "{err}"
+    );
+
+    // Metadata that contradicts the tensors' dtype.
+    let text = meta(&[1, 1], "F64").to_json().to_string();
+    write_raw(
+        &path,
+        &tensors,
+        Some(HashMap::from([(META_KEY.into(), text)])),
+    );
+    let err = load_model(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("bad metadata: dtype F64 but tensor 0.weight is stored as F32"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    let path = PathBuf::from("/nonexistent/backprop/m.safetensors");
+    let err = load_model(&path).unwrap_err();
+    assert!(matches!(err, IoError::Read { .. }));
+    assert_names_file(&err, &path);
+}
+
+#[test]
+fn save_refuses_params_that_do_not_fit_the_metadata() {
+    let dir = TempDir::new("save-check");
+    let path = dir.path().join("m.safetensors");
+    let err = save_model(
+        &path,
+        &params::<f32>(&[3, 4, 2], true),
+        &meta(&[3, 5, 2], "F32"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, IoError::WrongShape { .. }), "{err}");
+    let err = save_model(&path, &params::<f32>(&[3, 2], true), &meta(&[3], "F32")).unwrap_err();
+    assert!(matches!(err, IoError::Metadata { .. }), "{err}");
+    assert!(!path.exists());
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn saves_are_atomic_and_leave_no_temp_files() {
+    let dir = TempDir::new("atomic-save");
+    let path = dir.path().join("m.safetensors");
+    let (ps, m) = (params::<f32>(&[3, 2], true), meta(&[3, 2], "F32"));
+    save_model(&path, &ps, &m).unwrap();
+    save_model(&path, &ps, &m).unwrap();
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["m.safetensors"]);
+
+    let missing = dir.path().join("missing").join("m.safetensors");
+    let err = save_model(&missing, &ps, &m).unwrap_err();
+    assert!(matches!(err, IoError::Write { .. }));
+    assert_names_file(&err, &missing);
+    let blocked = dir.path().join("blocked");
+    fs::create_dir(&blocked).unwrap();
+    fs::write(blocked.join("x"), b"x").unwrap();
+    let ck = Checkpoint {
+        params: ps,
+        meta: m,
+        optimizer: vec![],
+        state: json!({}),
+    };
+    assert!(matches!(
+        save_checkpoint(&blocked, &ck),
+        Err(IoError::Write { .. })
+    ));
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["blocked", "m.safetensors"]);
+}
+
+/// The fixture written by `tools/make_io_fixture.py` (PyTorch's `save_file`).
+fn torch_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/torch_tiny.safetensors")
+}
+
+const W0: [[f32; 3]; 4] = [
+    [0.1, -0.2, 0.3],
+    [-0.4, 0.5, -0.6],
+    [0.7, -0.8, 0.9],
+    [-1.0, 1.1, -1.2],
+];
+const B0: [f32; 4] = [0.01, -0.02, 0.03, -0.04];
+const W2: [[f32; 4]; 2] = [[0.15, -0.25, 0.35, -0.45], [0.55, -0.65, 0.75, -0.85]];
+const B2: [f32; 2] = [0.5, -0.5];
+
+#[test]
+fn pytorch_file_loads_with_names_shapes_and_values() {
+    let path = torch_fixture();
+    let file = load_model(&path).unwrap();
+    assert_eq!(file.meta, None);
+    let shapes: Vec<(&str, &[usize], &str)> = file
+        .tensors
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.dims(), t.dtype()))
+        .collect();
+    assert_eq!(
+        shapes,
+        [
+            ("0.bias", &[4][..], "F32"),
+            ("0.weight", &[4, 3], "F32"),
+            ("2.bias", &[2], "F32"),
+            ("2.weight", &[2, 4], "F32")
+        ]
+    );
+    let ps = mlp_params::<f32>(&file, &[3, 4, 2], true, &path).unwrap();
+    assert_eq!(ps[0].1.data(), W0.concat().as_slice());
+    assert_eq!(ps[1].1.data(), B0.as_slice());
+    assert_eq!(ps[2].1.data(), W2.concat().as_slice());
+    assert_eq!(ps[3].1.data(), B2.as_slice());
+}
+
+/// `y = W2·relu(W0·x + b0) + b2` in f64 from f32 weights, one input row.
+fn forward(ps: &[(String, Tensor<f64>)], x: &[f64]) -> Vec<f64> {
+    let linear = |w: &Tensor<f64>, b: &Tensor<f64>, x: &[f64]| -> Vec<f64> {
+        let cols = w.dims()[1];
+        w.data()
+            .chunks(cols)
+            .zip(b.data())
+            .map(|(row, b)| row.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b)
+            .collect()
+    };
+    let h: Vec<f64> = linear(&ps[0].1, &ps[1].1, x)
+        .into_iter()
+        .map(|v| v.max(0.0))
+        .collect();
+    linear(&ps[2].1, &ps[3].1, &h)
+}
+
+#[test]
+fn pytorch_file_computes_what_pytorch_computed() {
+    let path = torch_fixture();
+    let ps = mlp_params::<f64>(&load_model(&path).unwrap(), &[3, 4, 2], true, &path).unwrap();
+    // model(torch.tensor(X)) as printed by tools/make_io_fixture.py
+    let cases = [
+        ([1.0, 2.0, 3.0], [1.2319998741149902, 1.2079997062683105]),
+        ([-1.0, 0.5, 2.0], [0.8169999718666077, 0.2729998826980591]),
+    ];
+    for (x, want) in cases {
+        let y = forward(&ps, &x);
+        for (a, b) in y.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{y:?} vs {want:?}");
+        }
+    }
+}
+
+#[test]
+fn linear_names_follow_sequential_indices() {
+    assert_eq!(linear_name(0, "weight"), "0.weight");
+    assert_eq!(linear_name(1, "weight"), "2.weight");
+    assert_eq!(linear_name(5, "bias"), "10.bias");
+}

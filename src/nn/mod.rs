@@ -1,0 +1,300 @@
+//! Networks of any depth: [`Linear`] layers (PyTorch layout), a multi-layer
+//! perceptron [`Mlp`] built from layer sizes, its activations, losses and
+//! initialisers. The forward pass records on a [`Tape`]; the gradients come
+//! from the ordinary backward sweep.
+
+mod init;
+
+pub use init::Init;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Result;
+use crate::float::Float;
+use crate::rng::NumpyRandom;
+use crate::tape::{Tape, Var};
+use crate::tensor::Tensor;
+
+/// A hidden-layer activation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    /// `σ(x) = 1/(1+e⁻ˣ)`.
+    Sigmoid,
+    /// `tanh x`.
+    Tanh,
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` or `0.01·x` (PyTorch's default slope).
+    LeakyRelu,
+    /// The exact (erf) GELU, PyTorch's default.
+    Gelu,
+}
+
+impl Activation {
+    /// The name used on the command line and in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu => "leaky-relu",
+            Activation::Gelu => "gelu",
+        }
+    }
+
+    /// Applies the activation on the tape.
+    #[track_caller]
+    pub fn apply<'t, T: Float>(self, x: Var<'t, T>) -> Var<'t, T> {
+        match self {
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::Tanh => x.tanh(),
+            Activation::Relu => x.relu(),
+            Activation::LeakyRelu => x.leaky_relu(),
+            Activation::Gelu => x.gelu(),
+        }
+    }
+}
+
+impl FromStr for Activation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "sigmoid" => Activation::Sigmoid,
+            "tanh" => Activation::Tanh,
+            "relu" => Activation::Relu,
+            "leaky-relu" | "leaky_relu" => Activation::LeakyRelu,
+            "gelu" => Activation::Gelu,
+            _ => {
+                return Err(format!(
+                    "unknown activation {s:?}: expected sigmoid, tanh, relu, leaky-relu or gelu"
+                ))
+            }
+        })
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The training loss; the output activation follows it (softmax inside
+/// cross-entropy, sigmoid inside BCE, identity for MSE). All use PyTorch's
+/// default mean reduction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loss {
+    /// Mean squared error on the raw outputs (regression).
+    Mse,
+    /// Binary cross-entropy on logits (targets in [0, 1]).
+    Bce,
+    /// Softmax cross-entropy on logits and class labels.
+    CrossEntropy,
+}
+
+impl Loss {
+    /// The name used on the command line and in model files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Mse => "mse",
+            Loss::Bce => "bce",
+            Loss::CrossEntropy => "cross-entropy",
+        }
+    }
+
+    /// Whether targets are class labels.
+    pub fn is_classification(self) -> bool {
+        self == Loss::CrossEntropy
+    }
+}
+
+impl FromStr for Loss {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "mse" => Loss::Mse,
+            "bce" => Loss::Bce,
+            "cross-entropy" | "cross_entropy" | "ce" => Loss::CrossEntropy,
+            _ => {
+                return Err(format!(
+                    "unknown loss {s:?}: expected mse, bce or cross-entropy"
+                ))
+            }
+        })
+    }
+}
+
+/// A fully connected layer `y = x·Wᵀ + b`, stored as PyTorch stores
+/// `nn.Linear`: weight `[out, in]`, bias `[out]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Linear<T: Float> {
+    /// `[out, in]`.
+    pub weight: Tensor<T>,
+    /// `[out]`, or `None` without bias.
+    pub bias: Option<Tensor<T>>,
+}
+
+impl<T: Float> Linear<T> {
+    /// Input width.
+    pub fn fan_in(&self) -> usize {
+        self.weight.dims()[1]
+    }
+
+    /// Output width.
+    pub fn fan_out(&self) -> usize {
+        self.weight.dims()[0]
+    }
+}
+
+/// A multi-layer perceptron: `Linear → activation → … → Linear`, any depth.
+///
+/// ```
+/// use backprop::nn::{Activation, Init, Mlp};
+/// use backprop::{Tape, Tensor};
+/// let mlp = Mlp::<f64>::new(&[2, 8, 3], Activation::Relu, true, Init::Torch, 0).unwrap();
+/// let tape = Tape::new();
+/// let params = mlp.record(&tape);
+/// let x = tape.constant(&Tensor::zeros(&[5, 2]).unwrap());
+/// let logits = mlp.forward(x, &params).unwrap();
+/// assert_eq!(logits.shape().dims(), &[5, 3]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp<T: Float> {
+    /// The layers, input side first.
+    pub layers: Vec<Linear<T>>,
+    /// The activation between layers (none after the last).
+    pub activation: Activation,
+}
+
+impl<T: Float> Mlp<T> {
+    /// A network with layer sizes `sizes` (input first), initialised by `init`
+    /// from `seed`.
+    pub fn new(
+        sizes: &[usize],
+        activation: Activation,
+        bias: bool,
+        init: Init,
+        seed: u32,
+    ) -> Result<Self> {
+        let mut rng = NumpyRandom::seed(seed);
+        let layers = sizes
+            .windows(2)
+            .map(|w| init.linear(&mut rng, w[0], w[1], bias, activation))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Mlp { layers, activation })
+    }
+
+    /// Builds a network from named parameters (`0.weight`, `0.bias`, `2.weight`…),
+    /// as [`Mlp::named_params`] gives them.
+    pub fn from_params(
+        params: Vec<(String, Tensor<T>)>,
+        activation: Activation,
+        bias: bool,
+    ) -> Self {
+        let mut it = params.into_iter();
+        let mut layers = Vec::new();
+        while let Some((_, weight)) = it.next() {
+            let bias = if bias {
+                it.next().map(|(_, b)| b)
+            } else {
+                None
+            };
+            layers.push(Linear { weight, bias });
+        }
+        Mlp { layers, activation }
+    }
+
+    /// Layer sizes, input first.
+    pub fn sizes(&self) -> Vec<usize> {
+        let mut s = vec![self.layers[0].fan_in()];
+        s.extend(self.layers.iter().map(|l| l.fan_out()));
+        s
+    }
+
+    /// Whether the layers have biases.
+    pub fn has_bias(&self) -> bool {
+        self.layers.iter().all(|l| l.bias.is_some())
+    }
+
+    /// Parameters with PyTorch `nn.Sequential` names: layer `i` is module `2i`.
+    pub fn named_params(&self) -> Vec<(String, Tensor<T>)> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            out.push((format!("{}.weight", 2 * i), l.weight.clone()));
+            if let Some(b) = &l.bias {
+                out.push((format!("{}.bias", 2 * i), b.clone()));
+            }
+        }
+        out
+    }
+
+    /// The parameters in [`Mlp::named_params`] order, mutable.
+    pub fn params_mut(&mut self) -> Vec<&mut Tensor<T>> {
+        let mut out = Vec::new();
+        for l in &mut self.layers {
+            out.push(&mut l.weight);
+            if let Some(b) = &mut l.bias {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    /// Puts every parameter on the tape (in [`Mlp::named_params`] order).
+    pub fn record<'t>(&self, tape: &'t Tape<T>) -> Vec<Var<'t, T>> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            out.push(tape.param(&l.weight).named(format!("{}.weight", 2 * i)));
+            if let Some(b) = &l.bias {
+                out.push(tape.param(b).named(format!("{}.bias", 2 * i)));
+            }
+        }
+        out
+    }
+
+    /// The logits for a batch `x: [N, in]`: `h ← act(h·Wᵀ + b)` per layer,
+    /// no activation after the last (the loss supplies it). `params` come from
+    /// [`Mlp::record`].
+    pub fn forward<'t>(&self, x: Var<'t, T>, params: &[Var<'t, T>]) -> Result<Var<'t, T>> {
+        let mut h = x;
+        let mut p = params.iter();
+        for (i, l) in self.layers.iter().enumerate() {
+            let w = *p.next().expect("a weight per layer");
+            h = h.matmul_t(w)?;
+            if l.bias.is_some() {
+                h = h.add(*p.next().expect("a bias per layer"))?;
+            }
+            if i + 1 < self.layers.len() {
+                h = self.activation.apply(h);
+            }
+        }
+        Ok(h)
+    }
+
+    /// The loss of logits against targets, recorded on the tape.
+    /// `targets` holds class labels (cross-entropy) or target values.
+    pub fn loss<'t>(logits: Var<'t, T>, targets: Var<'t, T>, loss: Loss) -> Result<Var<'t, T>> {
+        match loss {
+            Loss::Mse => logits.mse(targets),
+            Loss::Bce => logits.bce_with_logits(targets),
+            Loss::CrossEntropy => logits.cross_entropy(targets),
+        }
+    }
+
+    /// Outputs after the loss's output activation (probabilities for
+    /// classification, values for MSE), in inference mode.
+    pub fn predict(&self, x: &Tensor<T>, loss: Loss) -> Result<Tensor<T>> {
+        let tape = Tape::new();
+        tape.inference(|| {
+            let params = self.record(&tape);
+            let logits = self.forward(tape.constant(x), &params)?;
+            Ok(match loss {
+                Loss::Mse => logits,
+                Loss::Bce => logits.sigmoid(),
+                Loss::CrossEntropy => logits.softmax(1)?,
+            }
+            .to_tensor())
+        })
+    }
+}

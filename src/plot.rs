@@ -1,0 +1,1152 @@
+//! Training plots: loss and accuracy per epoch, and a decision boundary for
+//! 2-D data, drawn with `plotters` to SVG or PNG.
+//!
+//! [`plot`] lays out one row of panels under the title:
+//!
+//! | panel | when | shows |
+//! | --- | --- | --- |
+//! | loss | always | train and test loss per epoch (log scale when the losses span ≥ 30×) |
+//! | accuracy | any accuracy is `Some` | train and test accuracy per epoch |
+//! | decision boundary | a [`Boundary`] is given | the grid coloured by predicted class, the points on top |
+//!
+//! **Text.** Glyphs are measured (SVG) and rasterised (PNG) with DejaVu Sans,
+//! embedded in the binary and registered with `plotters`' `ab_glyph` support
+//! as `sans-serif`: no system font, `fontconfig` or C library is needed. An SVG
+//! keeps its text as `<text>` elements (searchable, selectable), which the
+//! viewer draws with its own `sans-serif` font.
+//!
+//! **Odd data.** NaN and infinite values are skipped; a series with no finite
+//! value is left out of the legend. An empty history is not an error: the loss
+//! panel is drawn empty with the note "no epochs recorded", so a run stopped
+//! before its first epoch still leaves a valid file.
+//!
+//! **Writing.** The image goes to a hidden temporary file beside `path`, is
+//! synced, then renamed over `path`: a reader never sees half a file, and on
+//! any error the temporary file is removed and `path` is left as it was.
+
+use std::fs::{self, File};
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::{RangedCoordf64, RangedCoordi64};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// DejaVu Sans, the one font every plot uses.
+static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+
+/// Width of one panel, in pixels.
+const PANEL_WIDTH: u32 = 560;
+/// Height of the panels' row, in pixels.
+const PANEL_HEIGHT: u32 = 460;
+/// Height of the band holding the overall title, in pixels.
+const TITLE_HEIGHT: u32 = 44;
+/// At most this many points per series get a marker as well as the line.
+const MAX_MARKED_POINTS: usize = 40;
+/// The loss axis is logarithmic when all losses are positive and span this ratio.
+const LOG_SCALE_RATIO: f64 = 30.0;
+
+/// Colour of the training series.
+const TRAIN_COLOR: RGBColor = RGBColor(31, 119, 180);
+/// Colour of the test series.
+const TEST_COLOR: RGBColor = RGBColor(255, 127, 14);
+/// Class colours (Tableau 10), reused cyclically past ten classes.
+const CLASS_COLORS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// Why a plot could not be written. Every message is one line naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The file name ends in neither `.svg` nor `.png`.
+    #[error("cannot plot to {}: unsupported extension, use .svg or .png", path.display())]
+    UnsupportedFormat {
+        /// The requested output file.
+        path: PathBuf,
+    },
+    /// The [`Boundary`] cannot be drawn (empty grid, wrong cell count, bad range).
+    #[error("cannot plot to {}: invalid decision boundary: {reason}", path.display())]
+    InvalidBoundary {
+        /// The requested output file.
+        path: PathBuf,
+        /// What is wrong with the boundary.
+        reason: String,
+    },
+    /// The embedded font could not be registered with `plotters`.
+    #[error("cannot plot to {}: the embedded font could not be loaded", path.display())]
+    Font {
+        /// The requested output file.
+        path: PathBuf,
+    },
+    /// `plotters` failed while drawing.
+    #[error("cannot plot to {}: drawing failed: {message}", path.display())]
+    Draw {
+        /// The requested output file.
+        path: PathBuf,
+        /// The drawing error, as text.
+        message: String,
+    },
+    /// The file (or its temporary sibling) could not be written or renamed.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The requested output file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The metrics of one epoch. Missing or non-finite values are not drawn.
+#[derive(Clone, Debug)]
+pub struct EpochPoint {
+    /// The epoch number (the x coordinate).
+    pub epoch: usize,
+    /// Mean loss on the training set.
+    pub train_loss: f64,
+    /// Mean loss on the test set, if one was evaluated.
+    pub test_loss: Option<f64>,
+    /// Training accuracy as a fraction in `[0, 1]` (or a percentage: values above 1 switch the axis to 0–100).
+    pub train_accuracy: Option<f64>,
+    /// Test accuracy, on the same scale as `train_accuracy`.
+    pub test_accuracy: Option<f64>,
+}
+
+/// A decision boundary for 2-D data: a grid of predicted classes, and the points.
+///
+/// Cell `(i, j)` (column `i < nx` along x, row `j < ny` along y) covers
+/// `x_range.0 + i·dx ..= x_range.0 + (i+1)·dx` with `dx = (x_range.1 − x_range.0) / nx`,
+/// and likewise in y; its class is `grid[j * nx + i]`. For a binary model,
+/// threshold the probability of class 1 at ½ to fill the grid.
+#[derive(Clone, Debug)]
+pub struct Boundary {
+    /// The x extent of the grid, `(min, max)`.
+    pub x_range: (f64, f64),
+    /// The y extent of the grid, `(min, max)`.
+    pub y_range: (f64, f64),
+    /// Number of cells along x.
+    pub nx: usize,
+    /// Number of cells along y.
+    pub ny: usize,
+    /// Predicted class per cell, row-major with y outer: `nx * ny` entries.
+    pub grid: Vec<usize>,
+    /// Number of classes (the legend lists those with points; ids past it still get a colour).
+    pub classes: usize,
+    /// The data points `(x, y, class)`, drawn on top of the grid.
+    pub points: Vec<(f64, f64, usize)>,
+}
+
+/// Draws the curves (loss panel; accuracy panel when any accuracy is present;
+/// boundary panel when given) to `path`, SVG or PNG by extension; any other
+/// extension is an error. Written atomically (temp file beside it, then rename).
+///
+/// An empty `history` gives a valid plot whose loss panel reads "no epochs
+/// recorded". NaN and infinite values are skipped.
+///
+/// # Errors
+/// [`PlotError::UnsupportedFormat`] for another extension,
+/// [`PlotError::InvalidBoundary`] for a grid that does not match `nx × ny` or
+/// an empty or non-finite range, [`PlotError::Write`] when the directory cannot
+/// be written, and [`PlotError::Draw`] / [`PlotError::Font`] if `plotters` fails.
+pub fn plot(
+    path: &Path,
+    title: &str,
+    history: &[EpochPoint],
+    boundary: Option<&Boundary>,
+) -> Result<(), PlotError> {
+    let format = Format::of(path)?;
+    if let Some(b) = boundary {
+        validate_boundary(b).map_err(|reason| PlotError::InvalidBoundary {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+    }
+    if !font_registered() {
+        return Err(PlotError::Font {
+            path: path.to_path_buf(),
+        });
+    }
+    let figure = Figure::new(title, history, boundary);
+    let tmp = temp_path(path, format);
+    let result = write_via(&tmp, path, format, &figure);
+    if result.is_err() {
+        // The temp file may not exist (e.g. its directory is missing): nothing to report.
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The two output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+}
+
+impl Format {
+    /// The format named by `path`'s extension (case-insensitive).
+    fn of(path: &Path) -> Result<Self, PlotError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("svg") => Ok(Self::Svg),
+            Some("png") => Ok(Self::Png),
+            _ => Err(PlotError::UnsupportedFormat {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// The file extension, without the dot.
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Svg => "svg",
+            Self::Png => "png",
+        }
+    }
+}
+
+/// Registers the embedded font as `sans-serif`, once; `false` if it is unusable.
+fn font_registered() -> bool {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_BYTES).is_ok()
+    })
+}
+
+/// A hidden, unique file beside `path` that keeps the real extension (the PNG
+/// encoder picks its format from it).
+fn temp_path(path: &Path, format: Format) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = path
+        .file_name()
+        .map_or_else(|| "plot".into(), |n| n.to_string_lossy().into_owned());
+    let tmp_name = format!(
+        ".{name}.{}-{n}.tmp.{}",
+        std::process::id(),
+        format.extension()
+    );
+    path.with_file_name(tmp_name)
+}
+
+/// Renders into `tmp`, syncs it and renames it to `path`.
+fn write_via(tmp: &Path, path: &Path, format: Format, figure: &Figure) -> Result<(), PlotError> {
+    let write_err = |source| PlotError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let draw_err = |message| PlotError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut file = File::create_new(tmp).map_err(write_err)?;
+    match format {
+        Format::Svg => {
+            let svg = render_svg(figure).map_err(draw_err)?;
+            file.write_all(svg.as_bytes()).map_err(write_err)?;
+        }
+        Format::Png => render_png(tmp, figure).map_err(draw_err)?,
+    }
+    drop(file);
+    File::open(tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(write_err)?;
+    fs::rename(tmp, path).map_err(write_err)
+}
+
+/// Draws the figure as an SVG document.
+fn render_svg(figure: &Figure) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
+        figure.draw(&root)?;
+    }
+    Ok(svg)
+}
+
+/// Draws the figure and encodes it as PNG into `file`.
+fn render_png(file: &Path, figure: &Figure) -> Result<(), String> {
+    let root = BitMapBackend::new(file, figure.size()).into_drawing_area();
+    figure.draw(&root)
+}
+
+/// Checks that a boundary can be drawn; the reason when it cannot.
+fn validate_boundary(b: &Boundary) -> Result<(), String> {
+    if b.nx == 0 || b.ny == 0 {
+        return Err(format!(
+            "grid is {}×{}, needs at least one cell",
+            b.nx, b.ny
+        ));
+    }
+    let cells = b.nx.checked_mul(b.ny).ok_or("grid size overflows")?;
+    if b.grid.len() != cells {
+        return Err(format!(
+            "grid has {} cells, expected nx × ny = {}×{} = {cells}",
+            b.grid.len(),
+            b.nx,
+            b.ny
+        ));
+    }
+    check_range("x_range", b.x_range)?;
+    check_range("y_range", b.y_range)
+}
+
+/// Checks that `(lo, hi)` is finite with `lo < hi`.
+fn check_range(name: &str, (lo, hi): (f64, f64)) -> Result<(), String> {
+    if lo.is_finite() && hi.is_finite() && lo < hi {
+        Ok(())
+    } else {
+        Err(format!("{name} ({lo}, {hi}) must be finite with min < max"))
+    }
+}
+
+/// One line of a curve panel: finite points only, in epoch order.
+struct Series {
+    label: &'static str,
+    color: RGBColor,
+    points: Vec<(i64, f64)>,
+}
+
+impl Series {
+    /// Collects `value(p)` over the history, skipping missing and non-finite values.
+    fn collect(
+        label: &'static str,
+        color: RGBColor,
+        history: &[EpochPoint],
+        value: impl Fn(&EpochPoint) -> Option<f64>,
+    ) -> Self {
+        let mut points: Vec<(i64, f64)> = history
+            .iter()
+            .filter_map(|p| {
+                value(p)
+                    .filter(|v| v.is_finite())
+                    .map(|v| (epoch_x(p.epoch), v))
+            })
+            .collect();
+        points.sort_by_key(|&(x, _)| x);
+        Self {
+            label,
+            color,
+            points,
+        }
+    }
+
+    /// Smallest and largest value, if any.
+    fn extent(&self) -> Option<(f64, f64)> {
+        self.points.iter().fold(None, |acc, &(_, v)| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+    }
+}
+
+/// An epoch as an x coordinate.
+fn epoch_x(epoch: usize) -> i64 {
+    i64::try_from(epoch).unwrap_or(i64::MAX)
+}
+
+/// The smallest and largest value over several series.
+fn joint_extent(series: &[Series]) -> Option<(f64, f64)> {
+    series
+        .iter()
+        .filter_map(Series::extent)
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+/// A curve panel, ready to draw.
+struct CurvePanel {
+    caption: &'static str,
+    y_desc: &'static str,
+    series: Vec<Series>,
+    /// Legend in the lower right corner (where rising curves leave room) rather than the upper right.
+    legend_low: bool,
+    /// Shown in the middle of the panel when no series has a point.
+    empty_note: &'static str,
+}
+
+/// Everything [`plot`] draws, decided before any backend exists.
+struct Figure<'a> {
+    title: &'a str,
+    epochs: Range<i64>,
+    loss: CurvePanel,
+    accuracy: Option<CurvePanel>,
+    boundary: Option<&'a Boundary>,
+}
+
+impl<'a> Figure<'a> {
+    /// Sorts the history into panels.
+    fn new(title: &'a str, history: &[EpochPoint], boundary: Option<&'a Boundary>) -> Self {
+        let has_accuracy = history
+            .iter()
+            .any(|p| p.train_accuracy.is_some() || p.test_accuracy.is_some());
+        Self {
+            title,
+            epochs: epoch_range(history),
+            loss: loss_panel(history),
+            accuracy: has_accuracy.then(|| accuracy_panel(history)),
+            boundary,
+        }
+    }
+
+    /// Number of panels side by side.
+    fn panels(&self) -> u32 {
+        1 + u32::from(self.accuracy.is_some()) + u32::from(self.boundary.is_some())
+    }
+
+    /// Canvas size in pixels.
+    fn size(&self) -> (u32, u32) {
+        (PANEL_WIDTH * self.panels(), PANEL_HEIGHT + TITLE_HEIGHT)
+    }
+
+    /// Draws title and panels on `root` and finishes the backend.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        root.fill(&WHITE).map_err(msg)?;
+        let (title_area, body) = root.split_vertically(TITLE_HEIGHT);
+        draw_title(&title_area, self.title)?;
+        let areas = body.split_evenly((1, self.panels() as usize));
+        let mut areas = areas.iter();
+        let mut next = || areas.next().ok_or("panel layout");
+        draw_curves(next()?, &self.loss, self.epochs.clone())?;
+        if let Some(acc) = &self.accuracy {
+            draw_curves(next()?, acc, self.epochs.clone())?;
+        }
+        if let Some(b) = self.boundary {
+            draw_boundary(next()?, b)?;
+        }
+        root.present().map_err(msg)
+    }
+}
+
+/// A drawing error as text.
+fn msg(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Text in the embedded font.
+fn font(size: f64) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", size).into_font())
+}
+
+/// The x range covering every epoch, widened by one on each side when there is only one.
+fn epoch_range(history: &[EpochPoint]) -> Range<i64> {
+    let lo = history.iter().map(|p| epoch_x(p.epoch)).min();
+    let hi = history.iter().map(|p| epoch_x(p.epoch)).max();
+    match (lo, hi) {
+        (Some(lo), Some(hi)) if lo < hi => lo..hi,
+        (Some(e), _) => e.saturating_sub(1)..e.saturating_add(1),
+        _ => 0..1,
+    }
+}
+
+/// The loss panel: train and test loss.
+fn loss_panel(history: &[EpochPoint]) -> CurvePanel {
+    CurvePanel {
+        caption: "loss",
+        y_desc: "loss",
+        series: vec![
+            Series::collect("train", TRAIN_COLOR, history, |p| Some(p.train_loss)),
+            Series::collect("test", TEST_COLOR, history, |p| p.test_loss),
+        ],
+        legend_low: false,
+        empty_note: if history.is_empty() {
+            "no epochs recorded"
+        } else {
+            "no finite values"
+        },
+    }
+}
+
+/// The accuracy panel: train and test accuracy.
+fn accuracy_panel(history: &[EpochPoint]) -> CurvePanel {
+    CurvePanel {
+        caption: "accuracy",
+        y_desc: "accuracy",
+        series: vec![
+            Series::collect("train", TRAIN_COLOR, history, |p| p.train_accuracy),
+            Series::collect("test", TEST_COLOR, history, |p| p.test_accuracy),
+        ],
+        legend_low: true,
+        empty_note: "no finite values",
+    }
+}
+
+/// Draws the overall title centred in its band.
+fn draw_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(), String> {
+    let (w, h) = area.dim_in_pixel();
+    let style = font(24.0).pos(Pos::new(HPos::Center, VPos::Center));
+    let centre = (
+        i32::try_from(w / 2).unwrap_or(0),
+        i32::try_from(h / 2).unwrap_or(0),
+    );
+    area.draw_text(title, &style, centre).map_err(msg)
+}
+
+/// The y axis of a curve panel: accuracy from 0, loss padded, log for wide positive spans.
+enum YAxis {
+    Linear(Range<f64>),
+    Log(Range<f64>),
+}
+
+impl YAxis {
+    /// Chooses the axis for a panel from its values.
+    fn for_panel(panel: &CurvePanel) -> Self {
+        let extent = joint_extent(&panel.series);
+        if panel.caption == "accuracy" {
+            let top = if extent.is_some_and(|(_, hi)| hi > 1.0) {
+                100.0
+            } else {
+                1.0
+            };
+            return Self::Linear(0.0..top * 1.02);
+        }
+        match extent {
+            None => Self::Linear(0.0..1.0),
+            Some((lo, hi)) if lo > 0.0 && hi / lo >= LOG_SCALE_RATIO => {
+                Self::Log(lo / 1.2..hi * 1.2)
+            }
+            Some((lo, hi)) => Self::Linear(padded(lo, hi)),
+        }
+    }
+}
+
+/// `lo..hi` with 5 % room on each side (a flat range gets ±10 % or ±1), never below 0 for non-negative data.
+fn padded(lo: f64, hi: f64) -> Range<f64> {
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * 0.05
+    } else {
+        (hi.abs() * 0.1).max(1e-3)
+    };
+    let bottom = if lo >= 0.0 {
+        (lo - pad).max(0.0)
+    } else {
+        lo - pad
+    };
+    bottom..hi + pad
+}
+
+/// Draws one curve panel with its axis kind.
+fn draw_curves<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &CurvePanel,
+    epochs: Range<i64>,
+) -> Result<(), String> {
+    match YAxis::for_panel(panel) {
+        YAxis::Linear(y) => draw_curves_on(area, panel, epochs, y),
+        YAxis::Log(y) => draw_curves_on(area, panel, epochs, y.log_scale()),
+    }
+}
+
+/// Draws one curve panel on a y axis of type `Y`: caption, axes, lines, legend.
+fn draw_curves_on<DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &CurvePanel,
+    epochs: Range<i64>,
+    y: Y,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.caption, font(20.0))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(epochs, y)
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .y_desc(panel.y_desc)
+        .x_labels(8)
+        .y_labels(8)
+        .label_style(font(14.0))
+        .axis_desc_style(font(16.0))
+        .light_line_style(BLACK.mix(0.05))
+        .bold_line_style(BLACK.mix(0.12))
+        .draw()
+        .map_err(msg)?;
+    let mut drawn = 0;
+    for series in panel.series.iter().filter(|s| !s.points.is_empty()) {
+        draw_series(&mut chart, series)?;
+        drawn += 1;
+    }
+    if drawn == 0 {
+        return note(&chart.plotting_area().strip_coord_spec(), panel.empty_note);
+    }
+    chart
+        .configure_series_labels()
+        .position(if panel.legend_low {
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperRight
+        })
+        .label_font(font(15.0))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(msg)
+}
+
+/// Draws one series as a line (with markers when short) and registers its legend entry.
+fn draw_series<'a, DB, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordi64, Y>>,
+    series: &Series,
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64>,
+{
+    let color = series.color;
+    let line = LineSeries::new(series.points.iter().copied(), color.stroke_width(2));
+    chart
+        .draw_series(line)
+        .map_err(msg)?
+        .label(series.label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(2)));
+    if series.points.len() <= MAX_MARKED_POINTS {
+        let markers = series
+            .points
+            .iter()
+            .map(|&p| Circle::new(p, 3, color.filled()));
+        chart.draw_series(markers).map_err(msg)?;
+    }
+    Ok(())
+}
+
+/// Writes `text` in the middle of `area`.
+fn note<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> Result<(), String> {
+    let (w, h) = area.dim_in_pixel();
+    let grey = BLACK.mix(0.6);
+    let style = font(16.0)
+        .color(&grey)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    let centre = (
+        i32::try_from(w / 2).unwrap_or(0),
+        i32::try_from(h / 2).unwrap_or(0),
+    );
+    area.draw_text(text, &style, centre).map_err(msg)
+}
+
+/// The colour of class `c`.
+fn class_color(c: usize) -> RGBColor {
+    CLASS_COLORS[c % CLASS_COLORS.len()]
+}
+
+/// `color` moved a fraction `t` of the way to white.
+fn lighten(RGBColor(r, g, b): RGBColor, t: f64) -> RGBColor {
+    let mix = |v: u8| {
+        (f64::from(v) + (255.0 - f64::from(v)) * t)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    };
+    RGBColor(mix(r), mix(g), mix(b))
+}
+
+/// Draws the decision-boundary panel: class regions, then points, then a legend.
+fn draw_boundary<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    b: &Boundary,
+) -> Result<(), String> {
+    let (x0, x1) = b.x_range;
+    let (y0, y1) = b.y_range;
+    let mut chart = ChartBuilder::on(area)
+        .caption("decision boundary", font(20.0))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("x1")
+        .y_desc("x2")
+        .x_labels(8)
+        .y_labels(8)
+        .label_style(font(14.0))
+        .axis_desc_style(font(16.0))
+        .draw()
+        .map_err(msg)?;
+    chart.draw_series(region_cells(b)).map_err(msg)?;
+    draw_class_points(&mut chart, b)
+}
+
+/// The grid as rectangles, one per run of equal classes in a row.
+fn region_cells(b: &Boundary) -> Vec<Rectangle<(f64, f64)>> {
+    let dx = (b.x_range.1 - b.x_range.0) / b.nx as f64;
+    let dy = (b.y_range.1 - b.y_range.0) / b.ny as f64;
+    let mut cells = Vec::new();
+    for (j, row) in b.grid.chunks(b.nx).enumerate() {
+        let (ya, yb) = (
+            b.y_range.0 + j as f64 * dy,
+            b.y_range.0 + (j + 1) as f64 * dy,
+        );
+        for (start, end, class) in runs(row) {
+            let (xa, xb) = (
+                b.x_range.0 + start as f64 * dx,
+                b.x_range.0 + end as f64 * dx,
+            );
+            let style = lighten(class_color(class), 0.6).filled();
+            cells.push(Rectangle::new([(xa, ya), (xb, yb)], style));
+        }
+    }
+    cells
+}
+
+/// Maximal runs of equal values: `(start, end_exclusive, value)`.
+fn runs(row: &[usize]) -> Vec<(usize, usize, usize)> {
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, &c) in row.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if last.2 == c => last.1 = i + 1,
+            _ => out.push((i, i + 1, c)),
+        }
+    }
+    out
+}
+
+/// Draws the points, one series (and legend entry) per class present.
+fn draw_class_points<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    b: &Boundary,
+) -> Result<(), String> {
+    let inside = |&&(x, y, _): &&(f64, f64, usize)| {
+        (b.x_range.0..=b.x_range.1).contains(&x) && (b.y_range.0..=b.y_range.1).contains(&y)
+    };
+    let classes = b
+        .points
+        .iter()
+        .map(|p| p.2 + 1)
+        .chain(b.grid.iter().map(|c| c + 1))
+        .max()
+        .unwrap_or(0)
+        .max(b.classes);
+    let mut labelled = false;
+    for class in 0..classes {
+        let pts: Vec<(f64, f64)> = b
+            .points
+            .iter()
+            .filter(inside)
+            .filter(|p| p.2 == class)
+            .map(|&(x, y, _)| (x, y))
+            .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        draw_points_of_class(chart, &pts, class)?;
+        labelled = true;
+    }
+    if !labelled {
+        return Ok(());
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(font(15.0))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(msg)
+}
+
+/// Draws the points of one class as outlined dots, with a legend entry.
+fn draw_points_of_class<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    pts: &[(f64, f64)],
+    class: usize,
+) -> Result<(), String> {
+    let color = class_color(class);
+    let fill = color.filled();
+    let edge = BLACK.mix(0.7).stroke_width(1);
+    let dot = move |p: (f64, f64)| {
+        EmptyElement::at(p) + Circle::new((0, 0), 4, fill) + Circle::new((0, 0), 4, edge)
+    };
+    let legend_dot = move |p: (i32, i32)| {
+        EmptyElement::at(p) + Circle::new((0, 0), 4, fill) + Circle::new((0, 0), 4, edge)
+    };
+    chart
+        .draw_series(pts.iter().map(|&p| dot(p)))
+        .map_err(msg)?
+        .label(format!("class {class}"))
+        .legend(legend_dot);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("backprop-plot-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            Self(dir)
+        }
+
+        fn join(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+
+        fn entries(&self) -> Vec<String> {
+            let mut names: Vec<String> = fs::read_dir(&self.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A plausible run: loss falling, accuracy rising, test slightly worse.
+    fn fake_history(epochs: usize) -> Vec<EpochPoint> {
+        (1..=epochs)
+            .map(|e| {
+                let t = e as f64;
+                let wobble = 0.02 * (t * 1.7).sin();
+                EpochPoint {
+                    epoch: e,
+                    train_loss: 0.7 * (-t / 6.0).exp() + 0.05 + wobble,
+                    test_loss: Some(0.7 * (-t / 7.0).exp() + 0.09 + wobble),
+                    train_accuracy: Some(1.0 - 0.5 * (-t / 5.0).exp() - wobble.abs()),
+                    test_accuracy: Some(0.97 - 0.5 * (-t / 5.5).exp() - wobble.abs()),
+                }
+            })
+            .collect()
+    }
+
+    /// Two interleaved half-moons with a deterministic jitter, and a wavy boundary.
+    fn fake_moons() -> Boundary {
+        let mut points = Vec::new();
+        for i in 0..100 {
+            let t = std::f64::consts::PI * i as f64 / 99.0;
+            let jx = 0.12 * (i as f64 * 12.9898).sin();
+            let jy = 0.12 * (i as f64 * 78.233).cos();
+            points.push((t.cos() + jx, t.sin() + jy, 0));
+            points.push((1.0 - t.cos() - jy, 0.5 - t.sin() + jx, 1));
+        }
+        let (nx, ny) = (120, 90);
+        let (x_range, y_range) = ((-1.6, 2.6), (-1.1, 1.6));
+        let mut grid = Vec::with_capacity(nx * ny);
+        for j in 0..ny {
+            let y = y_range.0 + (j as f64 + 0.5) * (y_range.1 - y_range.0) / ny as f64;
+            for i in 0..nx {
+                let x = x_range.0 + (i as f64 + 0.5) * (x_range.1 - x_range.0) / nx as f64;
+                let edge = 0.25 - 0.55 * (2.2 * (x - 0.5)).sin();
+                grid.push(usize::from(y < edge));
+            }
+        }
+        Boundary {
+            x_range,
+            y_range,
+            nx,
+            ny,
+            grid,
+            classes: 2,
+            points,
+        }
+    }
+
+    /// Width and height from a PNG's IHDR chunk.
+    fn png_size(bytes: &[u8]) -> (u32, u32) {
+        let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        assert_eq!(&bytes[12..16], b"IHDR");
+        (be(16), be(20))
+    }
+
+    /// The contents of every `<text>` element of an SVG document, trimmed.
+    fn svg_texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..];
+                Some(body[..body.find("</text>")?].trim().to_string())
+            })
+            .collect()
+    }
+
+    /// Panics unless the SVG has a `<text>` element reading exactly `wanted`.
+    fn assert_text(svg: &str, wanted: &str, what: &str) {
+        let texts = svg_texts(svg);
+        assert!(
+            texts.iter().any(|t| t == wanted),
+            "{what}: no text {wanted:?} in {texts:?}"
+        );
+    }
+
+    /// File name, history, boundary and expected PNG size.
+    type PngCase<'a> = (&'a str, &'a [EpochPoint], Option<&'a Boundary>, (u32, u32));
+
+    const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
+
+    #[test]
+    fn svg_has_title_axis_labels_and_legend() {
+        let dir = TempDir::new("svg");
+        let path = dir.join("curves.svg");
+        plot(&path, "moons: 2-16-2 MLP", &fake_history(20), None).unwrap();
+        let svg = fs::read_to_string(&path).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..60.min(svg.len())]);
+        assert!(svg.trim_end().ends_with("</svg>"));
+        for text in [
+            "moons: 2-16-2 MLP",
+            "epoch",
+            "loss",
+            "accuracy",
+            "train",
+            "test",
+        ] {
+            assert_text(&svg, text, "curves");
+        }
+        assert!(!svg.contains("decision boundary"));
+        assert_eq!(dir.entries(), ["curves.svg"], "no temp file left");
+    }
+
+    #[test]
+    fn svg_escapes_the_title() {
+        let dir = TempDir::new("escape");
+        let path = dir.join("t.svg");
+        plot(&path, "a < b & c", &fake_history(3), None).unwrap();
+        let svg = fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("a &lt; b &amp; c"));
+    }
+
+    #[test]
+    fn png_has_signature_and_expected_size() {
+        let dir = TempDir::new("png");
+        let history = fake_history(20);
+        let moons = fake_moons();
+        let cases: [PngCase<'_>; 3] = [
+            ("loss.png", &history[..], None, (1120, 504)),
+            ("moons.PNG", &history[..], Some(&moons), (1680, 504)),
+            ("empty.png", &[], None, (560, 504)),
+        ];
+        for (name, hist, boundary, size) in cases {
+            let path = dir.join(name);
+            plot(&path, "run", hist, boundary).unwrap();
+            let bytes = fs::read(&path).unwrap();
+            assert_eq!(bytes[..8], PNG_SIGNATURE, "{name}");
+            assert_eq!(png_size(&bytes), size, "{name}");
+            assert_eq!(Figure::new("run", hist, boundary).size(), size);
+        }
+    }
+
+    #[test]
+    fn bad_extension_is_an_error_naming_the_file() {
+        let dir = TempDir::new("ext");
+        for name in ["plot.jpg", "plot", "plot.svg.txt"] {
+            let path = dir.join(name);
+            let err = plot(&path, "t", &fake_history(2), None).unwrap_err();
+            assert!(matches!(err, PlotError::UnsupportedFormat { .. }), "{err}");
+            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+        }
+        assert!(dir.entries().is_empty());
+    }
+
+    #[test]
+    fn unwritable_directory_is_an_error_and_leaves_no_file() {
+        let dir = TempDir::new("unwritable");
+        // A regular file as the parent directory: fails even for root.
+        fs::write(dir.join("not-a-dir"), b"x").unwrap();
+        for ext in ["svg", "png"] {
+            let path = dir.join("not-a-dir").join(format!("plot.{ext}"));
+            let err = plot(&path, "t", &fake_history(5), None).unwrap_err();
+            assert!(matches!(err, PlotError::Write { .. }), "{err}");
+            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+            assert!(!err.to_string().contains('\n'));
+        }
+        let missing = dir.join("missing").join("plot.svg");
+        assert!(plot(&missing, "t", &fake_history(5), None).is_err());
+        assert_eq!(dir.entries(), ["not-a-dir"]);
+    }
+
+    #[test]
+    fn failed_rename_removes_the_temp_file() {
+        let dir = TempDir::new("rename");
+        // The target exists as a non-empty directory, so the final rename fails.
+        let target = dir.join("plot.svg");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("keep"), b"x").unwrap();
+        let err = plot(&target, "t", &fake_history(5), None).unwrap_err();
+        assert!(matches!(err, PlotError::Write { .. }), "{err}");
+        assert_eq!(dir.entries(), ["plot.svg"]);
+        assert!(target.join("keep").exists());
+    }
+
+    #[test]
+    fn overwrites_an_existing_plot() {
+        let dir = TempDir::new("overwrite");
+        let path = dir.join("p.svg");
+        fs::write(&path, "old").unwrap();
+        plot(&path, "new title", &fake_history(4), None).unwrap();
+        assert!(fs::read_to_string(&path).unwrap().contains("new title"));
+        assert_eq!(dir.entries(), ["p.svg"]);
+    }
+
+    #[test]
+    fn odd_histories_still_plot() {
+        let dir = TempDir::new("odd");
+        let one = vec![EpochPoint {
+            epoch: 1,
+            train_loss: 0.5,
+            test_loss: None,
+            train_accuracy: None,
+            test_accuracy: None,
+        }];
+        let mut broken = fake_history(10);
+        broken[3].train_loss = f64::NAN;
+        broken[4].test_loss = Some(f64::INFINITY);
+        broken[5].train_accuracy = Some(f64::NEG_INFINITY);
+        let all_nan: Vec<EpochPoint> = fake_history(3)
+            .into_iter()
+            .map(|p| EpochPoint {
+                train_loss: f64::NAN,
+                test_loss: Some(f64::NAN),
+                ..p
+            })
+            .collect();
+        let no_test: Vec<EpochPoint> = fake_history(8)
+            .into_iter()
+            .map(|p| EpochPoint {
+                test_loss: None,
+                test_accuracy: None,
+                ..p
+            })
+            .collect();
+        let cases: [(&str, &[EpochPoint], &[&str]); 5] = [
+            ("one.svg", &one, &["train", "epoch"]),
+            ("broken.svg", &broken, &["train", "test", "accuracy"]),
+            ("nan.svg", &all_nan, &["no finite values"]),
+            ("no_test.svg", &no_test, &["train", "accuracy"]),
+            ("empty.svg", &[], &["no epochs recorded", "loss"]),
+        ];
+        for (name, hist, wanted) in cases {
+            let path = dir.join(name);
+            plot(&path, "odd", hist, None).unwrap();
+            let svg = fs::read_to_string(&path).unwrap();
+            let texts = svg_texts(&svg);
+            assert!(
+                !texts.iter().any(|t| t.contains("NaN") || t.contains("inf")),
+                "{name}"
+            );
+            assert!(!svg.contains("NaN"), "{name}: NaN coordinate");
+            for w in wanted {
+                assert_text(&svg, w, name);
+            }
+        }
+        let no_test_svg = fs::read_to_string(dir.join("no_test.svg")).unwrap();
+        assert!(!svg_texts(&no_test_svg).iter().any(|t| t == "test"));
+    }
+
+    #[test]
+    fn boundary_panel_is_drawn_with_class_legend() {
+        let dir = TempDir::new("boundary");
+        let path = dir.join("b.svg");
+        plot(&path, "moons", &fake_history(20), Some(&fake_moons())).unwrap();
+        let svg = fs::read_to_string(&path).unwrap();
+        for text in ["decision boundary", "x1", "x2", "class 0", "class 1"] {
+            assert_text(&svg, text, "boundary");
+        }
+    }
+
+    #[test]
+    fn invalid_boundary_is_an_error_naming_the_file() {
+        let dir = TempDir::new("badboundary");
+        let path = dir.join("b.png");
+        let mut b = fake_moons();
+        b.grid.pop();
+        let err = plot(&path, "t", &fake_history(3), Some(&b)).unwrap_err();
+        assert!(matches!(err, PlotError::InvalidBoundary { .. }), "{err}");
+        assert!(err.to_string().contains("b.png"), "{err}");
+        let mut flat = fake_moons();
+        flat.x_range = (1.0, 1.0);
+        assert!(plot(&path, "t", &[], Some(&flat)).is_err());
+        assert!(dir.entries().is_empty());
+    }
+
+    #[test]
+    fn runs_merge_equal_neighbours() {
+        assert_eq!(runs(&[0, 0, 1, 1, 1, 0]), [(0, 2, 0), (2, 5, 1), (5, 6, 0)]);
+        assert!(runs(&[]).is_empty());
+    }
+
+    #[test]
+    fn loss_axis_goes_log_for_wide_positive_spans() {
+        let mut h = fake_history(5);
+        h[0].train_loss = 10.0;
+        h[4].train_loss = 0.01;
+        assert!(matches!(YAxis::for_panel(&loss_panel(&h)), YAxis::Log(_)));
+        assert!(matches!(
+            YAxis::for_panel(&loss_panel(&fake_history(5))),
+            YAxis::Linear(_)
+        ));
+    }
+
+    /// Renders the examples to /tmp for a look: `cargo test --lib plot -- --ignored`.
+    #[test]
+    #[ignore = "writes example images to /tmp"]
+    fn render_examples() {
+        let history = fake_history(20);
+        let moons = fake_moons();
+        for ext in ["svg", "png"] {
+            let path = PathBuf::from(format!("/tmp/plot_example.{ext}"));
+            plot(
+                &path,
+                "moons — 2-16-2 MLP, 20 epochs",
+                &history,
+                Some(&moons),
+            )
+            .unwrap();
+        }
+        let mut long = Vec::new();
+        for e in 1..=300 {
+            let t = e as f64;
+            long.push(EpochPoint {
+                epoch: e,
+                train_loss: 2.3 * (-t / 30.0).exp() + 0.004,
+                test_loss: (e % 10 == 0).then(|| 2.3 * (-t / 35.0).exp() + 0.02),
+                train_accuracy: None,
+                test_accuracy: None,
+            });
+        }
+        plot(
+            Path::new("/tmp/plot_example_log.png"),
+            "log-scale loss",
+            &long,
+            None,
+        )
+        .unwrap();
+        plot(Path::new("/tmp/plot_example_empty.png"), "empty", &[], None).unwrap();
+    }
+}

@@ -1,0 +1,341 @@
+//! The training loop: mini-batches through the tape, the optimiser step,
+//! per-epoch metrics, and evaluation (loss, accuracy, confusion matrix).
+
+use std::time::Instant;
+
+use crate::data::{batches, epoch_order, Dataset, Standardizer};
+use crate::float::Float;
+use crate::nn::{Loss, Mlp};
+use crate::optim::Optimizer;
+use crate::tape::Tape;
+use crate::tensor::Tensor;
+
+/// What can stop training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The loss stopped being finite.
+    #[error("the training loss became {value} at epoch {epoch}, batch {batch}; stopped (try a smaller --lr)")]
+    NonFinite {
+        /// 1-based epoch.
+        epoch: usize,
+        /// 1-based batch within the epoch.
+        batch: usize,
+        /// The loss value.
+        value: f64,
+    },
+    /// An engine error (a shape that slipped through validation).
+    #[error(transparent)]
+    Engine(#[from] crate::Error),
+}
+
+/// One epoch's figures (the `--json` line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochReport {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean loss over the epoch's samples.
+    pub train_loss: f64,
+    /// Fraction of training samples classified right during the epoch (classification only).
+    pub train_accuracy: Option<f64>,
+    /// Loss on the test set after the epoch.
+    pub test_loss: Option<f64>,
+    /// Accuracy on the test set after the epoch.
+    pub test_accuracy: Option<f64>,
+    /// Wall time of the epoch's training alone.
+    pub epoch_seconds: f64,
+    /// L2 norm of each layer's weight gradient, averaged over the epoch's batches.
+    pub grad_norms: Vec<f64>,
+}
+
+/// Settings of the loop itself.
+#[derive(Clone, Debug)]
+pub struct LoopOptions {
+    /// The loss.
+    pub loss: Loss,
+    /// Mini-batch size (the last partial batch is kept).
+    pub batch_size: usize,
+    /// Shuffle each epoch (deterministically from `seed` and the epoch).
+    pub shuffle: bool,
+    /// Seed of the shuffles.
+    pub seed: u64,
+}
+
+/// A model, its optimiser and a reusable tape: one object that trains.
+pub struct Trainer<T: Float> {
+    /// The network.
+    pub model: Mlp<T>,
+    /// The optimiser and its state.
+    pub optim: Optimizer<T>,
+    /// Loop settings.
+    pub opts: LoopOptions,
+    /// Feature standardisation, applied to every batch.
+    pub standardizer: Option<Standardizer>,
+    tape: Tape<T>,
+    order: Vec<usize>,
+    x: Vec<T>,
+    y: Vec<T>,
+    labels: Vec<usize>,
+}
+
+/// Loss and accuracy of a model on a data set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Mean loss.
+    pub loss: f64,
+    /// Fraction right (classification only).
+    pub accuracy: Option<f64>,
+    /// `confusion[true][predicted]` counts (cross-entropy only).
+    pub confusion: Option<Vec<Vec<usize>>>,
+}
+
+impl<T: Float> Trainer<T> {
+    /// A trainer for `model` with `optim`.
+    pub fn new(
+        model: Mlp<T>,
+        optim: Optimizer<T>,
+        opts: LoopOptions,
+        standardizer: Option<Standardizer>,
+    ) -> Self {
+        Trainer {
+            model,
+            optim,
+            opts,
+            standardizer,
+            tape: Tape::new(),
+            order: Vec::new(),
+            x: Vec::new(),
+            y: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
+    /// Fills the batch buffers for rows `idx`.
+    fn gather(&mut self, data: &Dataset, idx: &[usize]) {
+        let dim = data.dim();
+        self.x.resize(idx.len() * dim, T::zero());
+        data.gather_features(idx, self.standardizer.as_ref(), &mut self.x);
+        if self.opts.loss.is_classification() {
+            data.gather_labels(idx, &mut self.labels);
+        } else {
+            let k = self.model.sizes().last().copied().unwrap_or(1);
+            self.y.resize(idx.len() * k, T::zero());
+            data.gather_targets(idx, &mut self.y);
+        }
+    }
+
+    /// Trains one epoch (1-based `epoch`); `progress(batches_done, batches, loss)` after each batch.
+    pub fn epoch(
+        &mut self,
+        data: &Dataset,
+        epoch: usize,
+        progress: &mut dyn FnMut(usize, usize, f64),
+    ) -> Result<EpochReport, TrainError> {
+        let started = Instant::now();
+        let mut order = std::mem::take(&mut self.order);
+        epoch_order(
+            data.n,
+            self.opts.seed,
+            epoch as u64,
+            self.opts.shuffle,
+            &mut order,
+        );
+        let n_batches = data.n.div_ceil(self.opts.batch_size.max(1));
+        let layers = self.model.layers.len();
+        let mut norms = vec![0.0; layers];
+        let (mut loss_sum, mut correct) = (0.0, 0usize);
+        let mut failure = None;
+        for (b, idx) in batches(&order, self.opts.batch_size).enumerate() {
+            self.gather(data, idx);
+            let (loss, right) = match self.step(idx.len(), data.dim(), &mut norms) {
+                Ok(r) => r,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            if !loss.is_finite() {
+                failure = Some(TrainError::NonFinite {
+                    epoch,
+                    batch: b + 1,
+                    value: loss,
+                });
+                break;
+            }
+            loss_sum += loss * idx.len() as f64;
+            correct += right;
+            progress(b + 1, n_batches, loss);
+        }
+        self.order = order;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let batches_done = n_batches.max(1) as f64;
+        Ok(EpochReport {
+            epoch,
+            train_loss: loss_sum / data.n as f64,
+            train_accuracy: self.classifies().then(|| correct as f64 / data.n as f64),
+            test_loss: None,
+            test_accuracy: None,
+            epoch_seconds: started.elapsed().as_secs_f64(),
+            grad_norms: norms.iter().map(|s| s / batches_done).collect(),
+        })
+    }
+
+    /// Whether accuracy is meaningful for the loss.
+    fn classifies(&self) -> bool {
+        matches!(self.opts.loss, Loss::CrossEntropy | Loss::Bce)
+    }
+
+    /// One optimiser step on the gathered batch; returns (loss, correct predictions).
+    fn step(
+        &mut self,
+        rows: usize,
+        dim: usize,
+        norms: &mut [f64],
+    ) -> Result<(f64, usize), TrainError> {
+        let x = Tensor::from_vec(std::mem::take(&mut self.x), &[rows, dim])?;
+        let outcome = {
+            let tape = &self.tape;
+            let params = self.model.record(tape);
+            let xv = tape.constant(&x);
+            let targets = if self.opts.loss.is_classification() {
+                tape.labels(&self.labels)
+            } else {
+                let k = self.y.len() / rows.max(1);
+                tape.constant(&Tensor::from_vec(self.y.clone(), &[rows, k])?)
+            };
+            let logits = self.model.forward(xv, &params)?;
+            let loss = Mlp::loss(logits, targets, self.opts.loss)?;
+            let loss_value = loss.value().item().expect("scalar").as_f64();
+            let right = count_correct(&logits.value(), &targets.value(), self.opts.loss);
+            let grads = tape.backward(loss)?;
+            let gs: Vec<&Tensor<T>> = params
+                .iter()
+                .map(|p| grads.get(*p).expect("every parameter reaches the loss"))
+                .collect();
+            let bias = self.model.has_bias();
+            for (l, norm) in norms.iter_mut().enumerate() {
+                let g = gs[if bias { 2 * l } else { l }];
+                *norm += g
+                    .data()
+                    .iter()
+                    .map(|v| v.as_f64() * v.as_f64())
+                    .sum::<f64>()
+                    .sqrt();
+            }
+            if loss_value.is_finite() {
+                let mut ps = self.model.params_mut();
+                self.optim.step(&mut ps, &gs);
+            }
+            drop(gs);
+            tape.recycle(grads);
+            (loss_value, right)
+        };
+        self.x = x.into_data();
+        self.tape.clear();
+        Ok(outcome)
+    }
+
+    /// Loss, accuracy and confusion matrix of the current model on `data`.
+    pub fn evaluate(&mut self, data: &Dataset) -> Result<Evaluation, TrainError> {
+        evaluate(
+            &self.model,
+            data,
+            self.opts.loss,
+            self.standardizer.as_ref(),
+            self.opts.batch_size.max(256),
+        )
+    }
+}
+
+/// Correct predictions in a batch: arg-max against the label (cross-entropy),
+/// or `logit > 0` against `target > 0.5` (BCE); 0 for MSE.
+fn count_correct<T: Float>(logits: &Tensor<T>, targets: &Tensor<T>, loss: Loss) -> usize {
+    match loss {
+        Loss::CrossEntropy => {
+            let c = logits.dims()[1];
+            logits
+                .data()
+                .chunks(c)
+                .zip(targets.data())
+                .filter(|(row, &label)| argmax(row) as f64 == label.as_f64())
+                .count()
+        }
+        Loss::Bce => logits
+            .data()
+            .iter()
+            .zip(targets.data())
+            .filter(|(&z, &t)| (z > T::zero()) == (t.as_f64() > 0.5))
+            .count(),
+        Loss::Mse => 0,
+    }
+}
+
+/// The first index of the largest element.
+pub fn argmax<T: Float>(row: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Loss, accuracy and (for cross-entropy) the confusion matrix of `model` on
+/// `data`, in inference mode, in batches of `batch`.
+pub fn evaluate<T: Float>(
+    model: &Mlp<T>,
+    data: &Dataset,
+    loss: Loss,
+    standardizer: Option<&Standardizer>,
+    batch: usize,
+) -> Result<Evaluation, TrainError> {
+    let dim = data.dim();
+    let classes = model.sizes().last().copied().unwrap_or(1);
+    let mut confusion = (loss == Loss::CrossEntropy).then(|| vec![vec![0usize; classes]; classes]);
+    let (mut loss_sum, mut correct, mut count) = (0.0, 0usize, 0usize);
+    let order: Vec<usize> = (0..data.n).collect();
+    let (mut x, mut y, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tape = Tape::<T>::new();
+    for idx in batches(&order, batch) {
+        x.resize(idx.len() * dim, T::zero());
+        data.gather_features(idx, standardizer, &mut x);
+        let xt = Tensor::from_vec(x.clone(), &[idx.len(), dim])?;
+        let targets = if loss.is_classification() {
+            data.gather_labels(idx, &mut labels);
+            let mut t = Tensor::zeros(&[idx.len()])?;
+            t.data_mut()
+                .iter_mut()
+                .zip(&labels)
+                .for_each(|(o, &l)| *o = T::from_f64(l as f64));
+            t
+        } else {
+            y.resize(idx.len() * classes, T::zero());
+            data.gather_targets(idx, &mut y);
+            Tensor::from_vec(y.clone(), &[idx.len(), classes])?
+        };
+        let (l, logits) = tape.inference(|| -> Result<_, TrainError> {
+            let params = model.record(&tape);
+            let logits = model.forward(tape.constant(&xt), &params)?;
+            let l = Mlp::loss(logits, tape.constant(&targets), loss)?;
+            let value = l.value().item().expect("scalar").as_f64();
+            Ok((value, logits.to_tensor()))
+        })?;
+        loss_sum += l * idx.len() as f64;
+        correct += count_correct(&logits, &targets, loss);
+        count += idx.len();
+        if let Some(conf) = confusion.as_mut() {
+            for (row, &label) in logits.data().chunks(classes).zip(&labels) {
+                conf[label][argmax(row)] += 1;
+            }
+        }
+        tape.clear();
+    }
+    let n = count.max(1) as f64;
+    Ok(Evaluation {
+        loss: loss_sum / n,
+        accuracy: matches!(loss, Loss::CrossEntropy | Loss::Bce).then(|| correct as f64 / n),
+        confusion,
+    })
+}
