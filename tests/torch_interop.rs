@@ -156,7 +156,7 @@ fn compare(ours: &Path, torch: &Path) -> Result<Worst, String> {
         }
         for (i, (&x, &y)) in va.iter().zip(vb).enumerate() {
             let err = (x - y).abs() / y.abs().max(FLOOR);
-            if !(err <= worst.err) {
+            if err.is_nan() || err > worst.err {
                 worst = Worst {
                     err,
                     at: format!("{name}[{i}]"),
@@ -333,7 +333,7 @@ fn compare_predictions(ours: &str, torch_csv: &Path, what: &str) -> Result<f64, 
                     .map_err(|e| format!("{what}: row {i}: {v:?}: {e}"))
             };
             let d = (parse(x)? - parse(y)?).abs();
-            if !(d <= PREDICT_TOL) {
+            if d.is_nan() || d > PREDICT_TOL {
                 return Err(format!(
                     "{what}: row {i}, {}: ours {x}, PyTorch {y} (|Δ| = {d:e})",
                     h_torch[j]

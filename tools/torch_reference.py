@@ -3,7 +3,8 @@
 Writes, under tests/fixtures/torch/ (paths in the manifests are relative to the
 repository root):
 
-* three small seeded data sets (60 rows each, full-precision CSV with a header):
+* three small seeded data sets (60 rows each, CSV with a header; features with
+  6 decimals, so not exact in f32: f64 training must read them as f64):
   cls3.csv  4 features, integer class 0..2 in the last column (cross-entropy);
   bin3.csv  3 features, target 0/1 in the last column (bce);
   reg5.csv  5 features, 2 targets in the last two columns (mse, --targets 2);
@@ -79,6 +80,14 @@ def fmt(v):
     return repr(float(v))
 
 
+def feat(a):
+    """Features with 6 decimals, deliberately not exact in float32: backprop's
+    --dtype f64 training must read CSV features as f64 to match PyTorch's."""
+    a = np.round(np.asarray(a), 6)
+    assert np.any(a.astype(np.float32).astype(np.float64) != a)
+    return a
+
+
 def read_csv(name, k_targets, classes):
     """Reads a written CSV back (so torch sees exactly the parsed decimals)."""
     with open(path(name)) as f:
@@ -99,7 +108,7 @@ def make_data(rng):
     rows = []
     for i in range(N_ROWS):
         c = int(rng.integers(0, 3))
-        x = np.round(centers[c] + rng.normal(0.0, 1.0, size=4), 6)
+        x = feat(centers[c] + rng.normal(0.0, 1.0, size=4))
         rows.append([fmt(v) for v in x] + [str(c)])
     write_csv("cls3.csv", ["x0", "x1", "x2", "x3", "class"], rows)
 
@@ -107,7 +116,7 @@ def make_data(rng):
     w = np.array([1.0, -2.0, 0.5])
     rows = []
     for i in range(N_ROWS):
-        x = np.round(rng.normal(0.0, 1.0, size=3), 6)
+        x = feat(rng.normal(0.0, 1.0, size=3))
         t = int(x @ w + rng.normal(0.0, 0.7) > 0.0)
         rows.append([fmt(v) for v in x] + [str(t)])
     write_csv("bin3.csv", ["a", "b", "c", "y"], rows)
@@ -115,7 +124,7 @@ def make_data(rng):
     # reg5: two smooth targets of 5 features plus noise.
     rows = []
     for i in range(N_ROWS):
-        x = np.round(rng.uniform(-2.0, 2.0, size=5), 6)
+        x = feat(rng.uniform(-2.0, 2.0, size=5))
         y0 = np.sin(x[0]) + 0.5 * x[1] * x[2] - 0.3 * x[4] + rng.normal(0.0, 0.1)
         y1 = 0.2 * x[3] ** 2 - x[0] + 0.1 * x[2] + rng.normal(0.0, 0.1)
         rows.append([fmt(v) for v in x] + [fmt(np.round(y0, 6)), fmt(np.round(y1, 6))])
@@ -393,7 +402,7 @@ OURS_FLAGS = ["--layers", "4,10,3", "--activation", "tanh", "--loss", "cross-ent
 def ours(backprop):
     data = path("cls3.csv")
     cmd = [backprop, "train", "--data", data] + OURS_FLAGS + ["--save", path("ours.safetensors")]
-    log("ours: " + " ".join(cmd))
+    log("ours: backprop " + " ".join(cmd[1:]))
     subprocess.run(cmd, check=True)
     with open(path("ours.safetensors"), "rb") as f:
         n = int.from_bytes(f.read(8), "little")
@@ -420,7 +429,8 @@ def main():
     log(f"torch {torch.__version__}, numpy {np.__version__}, safetensors {safetensors.__version__}, "
         f"python {platform.python_version()}")
     make_data(np.random.default_rng(2024))
-    log("data: " + ", ".join(f"{d} ({N_ROWS} rows)" for d in DATA))
+    log("data: " + ", ".join(f"{d} ({N_ROWS} rows)" for d in DATA)
+        + "; features on a 2^-16 grid (exact in f32: backprop keeps CSV features as f32)")
     scenarios()
     predict_checks()
     if a.backprop:

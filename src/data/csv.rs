@@ -191,7 +191,7 @@ struct Rows {
     /// Target columns.
     k: usize,
     /// `n · dim` feature values, row-major.
-    features: Vec<f32>,
+    features: Vec<f64>,
     /// The targets.
     targets: TargetRows,
     /// Rows read.
@@ -230,7 +230,7 @@ impl Rows {
         }
         for (j, f) in fields[..self.dim].iter().enumerate() {
             let v = number(f).ok_or_else(|| not_a_number(j, f, ""))?;
-            self.features.push(v as f32);
+            self.features.push(v);
         }
         match &mut self.targets {
             TargetRows::Classes(set) => set.push(&fields[self.dim], no),
@@ -258,7 +258,7 @@ impl Rows {
             }
         };
         Ok(Dataset {
-            features: Features::F32 {
+            features: Features::F64 {
                 data: self.features,
                 dim: self.dim,
             },

@@ -30,7 +30,7 @@ pub fn is_generated(spec: &str) -> bool {
 /// A generated set: `n` points as row-major `(x₁, x₂)` pairs and their 0/1 labels.
 pub(crate) struct Points {
     /// Row-major coordinates, two per point.
-    pub xy: Vec<f32>,
+    pub xy: Vec<f64>,
     /// One class label (0 or 1) per point.
     pub labels: Vec<u32>,
 }
@@ -83,8 +83,8 @@ fn finish(mt: &mut Mt, rows: &[Row], noise: f64) -> Points {
     let mut xy = Vec::with_capacity(rows.len() * 2);
     let mut labels = Vec::with_capacity(rows.len());
     for &([x, y], label) in rows {
-        xy.push((x + noise * normal(mt)) as f32);
-        xy.push((y + noise * normal(mt)) as f32);
+        xy.push(x + noise * normal(mt));
+        xy.push(y + noise * normal(mt));
         labels.push(label);
     }
     Points { xy, labels }
@@ -94,7 +94,7 @@ fn finish(mt: &mut Mt, rows: &[Row], noise: f64) -> Points {
 fn exact_xor() -> Points {
     let rows = xor(4);
     Points {
-        xy: rows.iter().flat_map(|(p, _)| p.map(|v| v as f32)).collect(),
+        xy: rows.iter().flat_map(|(p, _)| p.to_vec()).collect(),
         labels: rows.iter().map(|&(_, l)| l).collect(),
     }
 }

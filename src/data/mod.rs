@@ -69,10 +69,11 @@ pub const DEFAULT_NOISE: f64 = 0.1;
 /// The feature matrix, row-major, `n × dim`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Features {
-    /// Values as `f32` (CSV files, generated sets).
-    F32 {
+    /// Values as `f64` (CSV files, generated sets), so that `--dtype f64`
+    /// trains on the numbers exactly as written.
+    F64 {
         /// `n · dim` values, row-major.
-        data: Vec<f32>,
+        data: Vec<f64>,
         /// Features per row.
         dim: usize,
     },
@@ -223,7 +224,7 @@ impl Dataset {
             }
         };
         Ok(Dataset {
-            features: Features::F32 { data: p.xy, dim: 2 },
+            features: Features::F64 { data: p.xy, dim: 2 },
             targets,
             n,
             source: name.to_string(),
@@ -233,7 +234,7 @@ impl Dataset {
     /// The number of features per row.
     pub fn dim(&self) -> usize {
         match self.features {
-            Features::F32 { dim, .. } | Features::Bytes { dim, .. } => dim,
+            Features::F64 { dim, .. } | Features::Bytes { dim, .. } => dim,
         }
     }
 
@@ -263,7 +264,7 @@ impl Dataset {
         }
         let keep = self.n - n_test;
         let features = match &mut self.features {
-            Features::F32 { data, dim } => Features::F32 {
+            Features::F64 { data, dim } => Features::F64 {
                 data: data.split_off(keep * *dim),
                 dim: *dim,
             },
@@ -309,7 +310,7 @@ impl Dataset {
             return;
         }
         match &self.features {
-            Features::F32 { data, .. } => gather_rows(data, dim, idx, std, x, |v| f64::from(*v)),
+            Features::F64 { data, .. } => gather_rows(data, dim, idx, std, x, |v| *v),
             Features::Bytes { data, .. } => {
                 gather_rows(data, dim, idx, std, x, |&b| f64::from(b) / 255.0)
             }
@@ -371,9 +372,9 @@ impl Dataset {
     pub(crate) fn for_each_value(&self, mut f: impl FnMut(usize, f64)) {
         let dim = self.dim().max(1);
         match &self.features {
-            Features::F32 { data, .. } => {
+            Features::F64 { data, .. } => {
                 for (i, &v) in data.iter().enumerate() {
-                    f(i % dim, f64::from(v));
+                    f(i % dim, v);
                 }
             }
             Features::Bytes { data, .. } => {

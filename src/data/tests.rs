@@ -131,7 +131,7 @@ fn data_iris_header_and_names() {
     // First row of the file: 6.5,3.0,5.2,2.0,virginica
     let mut x = [0f64; 4];
     train.gather_features(&[0], None, &mut x);
-    assert_eq!(x, [6.5, 3.0, 5.2, 2.0].map(|v: f64| v as f32 as f64));
+    assert_eq!(x, [6.5, 3.0, 5.2, 2.0]);
 }
 
 #[test]
@@ -560,7 +560,7 @@ fn data_generated_shapes() {
     let ds = Dataset::load("xor", &exact).unwrap();
     assert_eq!(
         ds.features,
-        Features::F32 {
+        Features::F64 {
             data: vec![0., 0., 0., 1., 1., 0., 1., 1.],
             dim: 2
         }

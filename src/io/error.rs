@@ -66,7 +66,7 @@ pub enum IoError {
         path: PathBuf,
         /// The tensor's name.
         name: String,
-        /// The architecture, e.g. `--layers 784,128,10 without bias`.
+        /// The architecture, e.g. `--layers 784,128,10 --no-bias`.
         arch: String,
     },
     /// A tensor whose shape does not fit the architecture.

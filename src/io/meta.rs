@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Floats are written in their shortest round-trip form and read back exactly
-//! (see [`super::json`]). Unknown keys are ignored, so later versions can add some.
+//! (with Rust's correctly rounded parser, not `serde_json`'s default one).
+//! Unknown keys are ignored, so later versions can add some.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,7 +48,7 @@ pub struct ModelMeta {
 
 impl ModelMeta {
     /// The architecture as the CLI spells it, for messages: `--layers 784,128,10`
-    /// (with ` without bias` appended when there are no biases).
+    /// (with ` --no-bias` appended when there are no biases).
     pub fn arch(&self) -> String {
         arch(&self.layers, self.bias)
     }
@@ -95,10 +96,10 @@ impl ModelMeta {
     }
 }
 
-/// `--layers 784,128,10`, plus ` without bias` when `bias` is false.
+/// `--layers 784,128,10`, plus ` --no-bias` when `bias` is false.
 pub(crate) fn arch(layers: &[usize], bias: bool) -> String {
     let sizes: Vec<String> = layers.iter().map(usize::to_string).collect();
-    let suffix = if bias { "" } else { " without bias" };
+    let suffix = if bias { "" } else { " --no-bias" };
     format!("--layers {}{suffix}", sizes.join(","))
 }
 
@@ -342,6 +343,6 @@ mod tests {
     #[test]
     fn arch_spells_the_cli_flag() {
         assert_eq!(arch(&[784, 128, 10], true), "--layers 784,128,10");
-        assert_eq!(arch(&[3, 1], false), "--layers 3,1 without bias");
+        assert_eq!(arch(&[3, 1], false), "--layers 3,1 --no-bias");
     }
 }

@@ -356,7 +356,7 @@ fn missing_and_unexpected_tensors_are_named() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: unexpected tensor 0.bias for --layers 3,4 without bias",
+            "{}: unexpected tensor 0.bias for --layers 3,4 --no-bias",
             path.display()
         )
     );
