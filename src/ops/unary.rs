@@ -180,26 +180,27 @@ pub(crate) fn vjp<T: Float>(
     y: &Tensor<T>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    let mut dx = tape.alloc(x.shape());
-    for (((d, &xi), &yi), &gi) in dx
-        .data_mut()
-        .iter_mut()
-        .zip(x.data())
-        .zip(y.data())
-        .zip(g.data())
-    {
-        *d = gi * u.df(xi, yi);
-    }
-    tape.count_madds(x.numel());
-    dx
+    chain(tape, x, y, g, |xi, yi| u.df(xi, yi))
 }
 
+/// The same step for a [`Custom`] op.
 pub(crate) fn custom_vjp<T: Float>(
     tape: &Tape<T>,
     op: Custom<T>,
     x: &Tensor<T>,
     y: &Tensor<T>,
     g: &Tensor<T>,
+) -> Tensor<T> {
+    chain(tape, x, y, g, op.df)
+}
+
+/// `x̄ᵢ = ḡᵢ · df(xᵢ, yᵢ)`, element by element.
+fn chain<T: Float>(
+    tape: &Tape<T>,
+    x: &Tensor<T>,
+    y: &Tensor<T>,
+    g: &Tensor<T>,
+    df: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
     let mut dx = tape.alloc(x.shape());
     for (((d, &xi), &yi), &gi) in dx
@@ -209,40 +210,37 @@ pub(crate) fn custom_vjp<T: Float>(
         .zip(y.data())
         .zip(g.data())
     {
-        *d = gi * (op.df)(xi, yi);
+        *d = gi * df(xi, yi);
     }
     tape.count_madds(x.numel());
     dx
 }
 
 impl<'t, T: Float> Var<'t, T> {
+    /// Records `y = f(x)` element by element as a node of kind `op`.
     #[track_caller]
-    fn unary(self, u: Unary) -> Var<'t, T> {
+    fn map(self, op: Op<T>, f: impl Fn(T) -> T) -> Var<'t, T> {
         let tape = self.tape();
         let mut y = tape.alloc(self.shape());
         {
             let x = self.value();
             for (o, &xi) in y.data_mut().iter_mut().zip(x.data()) {
-                *o = u.f(xi);
+                *o = f(xi);
             }
         }
-        let id = tape.push(Op::Unary(u), &[self.id()], y, Location::caller());
+        let id = tape.push(op, &[self.id()], y, Location::caller());
         Var::new(tape, id)
+    }
+
+    #[track_caller]
+    fn unary(self, u: Unary) -> Var<'t, T> {
+        self.map(Op::Unary(u), |x| u.f(x))
     }
 
     /// Applies a user-defined element-wise op (see [`Custom`]).
     #[track_caller]
     pub fn map_custom(self, op: Custom<T>) -> Var<'t, T> {
-        let tape = self.tape();
-        let mut y = tape.alloc(self.shape());
-        {
-            let x = self.value();
-            for (o, &xi) in y.data_mut().iter_mut().zip(x.data()) {
-                *o = (op.f)(xi);
-            }
-        }
-        let id = tape.push(Op::Custom(op), &[self.id()], y, Location::caller());
-        Var::new(tape, id)
+        self.map(Op::Custom(op), op.f)
     }
 
     /// `−x` (also `-x` through `std::ops::Neg`).
