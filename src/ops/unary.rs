@@ -66,6 +66,34 @@ macro_rules! unary_ops {
                     } )*
                 }
             }
+
+            /// `y = f(x)` over whole slices: the op is chosen once, outside
+            /// the loop, so each loop is a plain (vectorisable) kernel.
+            #[allow(unused_variables)]
+            pub fn f_slice<T: Float>(self, x: &[T], y: &mut [T]) {
+                match self {
+                    $( Unary::$variant $(($param))? => {
+                        $( let $param: T = c($param); )?
+                        for (o, &$x) in y.iter_mut().zip(x) {
+                            *o = $f;
+                        }
+                    } )*
+                }
+            }
+
+            /// The chain-rule step `x̄ = ḡ ⊙ f′(x)` over whole slices, the op
+            /// chosen once outside the loop.
+            #[allow(unused_variables)]
+            pub fn chain_slice<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
+                match self {
+                    $( Unary::$variant $(($param))? => {
+                        $( let $param: T = c($param); )?
+                        for (((o, &$dx), &$dy), &gi) in out.iter_mut().zip(x).zip(y).zip(g) {
+                            *o = gi * $df;
+                        }
+                    } )*
+                }
+            }
         }
     };
     (@ty $p:ident) => { f64 };
@@ -180,10 +208,13 @@ pub(crate) fn vjp<T: Float>(
     y: &Tensor<T>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    chain(tape, x, y, g, |xi, yi| u.df(xi, yi))
+    let mut dx = tape.alloc(x.shape());
+    u.chain_slice(x.data(), y.data(), g.data(), dx.data_mut());
+    tape.count_madds(x.numel());
+    dx
 }
 
-/// The same step for a [`Custom`] op.
+/// The same step for a [`Custom`] op, through its function pointers.
 pub(crate) fn custom_vjp<T: Float>(
     tape: &Tape<T>,
     op: Custom<T>,
@@ -234,7 +265,11 @@ impl<'t, T: Float> Var<'t, T> {
 
     #[track_caller]
     fn unary(self, u: Unary) -> Var<'t, T> {
-        self.map(Op::Unary(u), |x| u.f(x))
+        let tape = self.tape();
+        let mut y = tape.alloc(self.shape());
+        u.f_slice(self.value().data(), y.data_mut());
+        let id = tape.push(Op::Unary(u), &[self.id()], y, Location::caller());
+        Var::new(tape, id)
     }
 
     /// Applies a user-defined element-wise op (see [`Custom`]).
