@@ -73,7 +73,7 @@ pub(crate) fn vjp<T: Float>(
 ) {
     let (a, b) = (inputs[0], inputs[1]);
     let grad = |rule: &dyn Fn(usize, T) -> T| {
-        let mut d = tape.alloc(g.shape());
+        let mut d = tape.alloc_overwrite(g.shape());
         for (i, (o, &gi)) in d.data_mut().iter_mut().zip(g.data()).enumerate() {
             *o = rule(i, gi);
         }
@@ -113,7 +113,7 @@ pub(crate) fn jvp<T: Float>(
         tangents[0].data(),
         tangents[1].data(),
     );
-    let mut out = tape.alloc(y.shape());
+    let mut out = tape.alloc_overwrite(y.shape());
     for (i, o) in out.data_mut().iter_mut().enumerate() {
         *o = match op {
             Binary::Add => ta[i] + tb[i],
@@ -153,7 +153,7 @@ impl<'t, T: Float> Var<'t, T> {
         } else {
             rhs.broadcast_at(target, loc)?
         };
-        let mut y = tape.alloc(target);
+        let mut y = tape.alloc_overwrite(target);
         {
             let (av, bv) = (a.value(), b.value());
             for ((o, &x), &z) in y.data_mut().iter_mut().zip(av.data()).zip(bv.data()) {

@@ -70,7 +70,7 @@ fn pairwise_vjp<T: Float>(
     for k in 0..2 {
         if needs[k] {
             tape.count_madds(p.numel());
-            let mut d = tape.alloc(p.shape());
+            let mut d = tape.alloc_overwrite(p.shape());
             for ((o, &a), &b) in d.data_mut().iter_mut().zip(p.data()).zip(t.data()) {
                 *o = rules[k](a, b);
             }
@@ -232,7 +232,7 @@ pub(crate) fn cross_entropy_vjp<T: Float>(
     let (x, labels) = (inputs[0], inputs[1]);
     let (n_rows, classes) = (x.dims()[0], x.dims()[1]);
     let s = g.data()[0] / T::from_f64(n_rows as f64);
-    let mut dx = tape.alloc(x.shape());
+    let mut dx = tape.alloc_overwrite(x.shape());
     tape.count_madds(x.numel());
     for ((drow, row), &lab) in dx
         .data_mut()

@@ -60,7 +60,7 @@ impl<'t, T: Float> Var<'t, T> {
                 }
             }));
         }
-        let mut c = tape.alloc(Shape::new(&[m, n])?);
+        let mut c = tape.alloc_overwrite(Shape::new(&[m, n])?);
         gemm(
             T::one(),
             mat(&self.value(), ta),
@@ -112,7 +112,7 @@ pub(crate) fn vjp<T: Float>(
 ) {
     let (a, b) = (inputs[0], inputs[1]);
     let product = |shape: Shape, x: MatRef<'_, T>, y: MatRef<'_, T>| {
-        let mut d = tape.alloc(shape);
+        let mut d = tape.alloc_overwrite(shape);
         gemm(T::one(), x, y, T::zero(), d.data_mut());
         tape.count_madds(x.logical().0 * x.logical().1 * y.logical().1);
         d
@@ -144,7 +144,7 @@ pub(crate) fn jvp<T: Float>(
     tangents: &[&Tensor<T>],
 ) -> Tensor<T> {
     let (a, b) = (inputs[0], inputs[1]);
-    let mut out = tape.alloc(c.shape());
+    let mut out = tape.alloc_overwrite(c.shape());
     gemm(
         T::one(),
         mat(tangents[0], ta),

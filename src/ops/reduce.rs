@@ -57,7 +57,7 @@ fn spread<T: Float>(
     g: &Tensor<T>,
 ) -> Tensor<T> {
     let (outer, len, inner) = split(x.shape(), axis);
-    let mut dx = tape.alloc(x.shape());
+    let mut dx = tape.alloc_overwrite(x.shape());
     tape.count_madds(x.numel());
     let (dd, gd) = (dx.data_mut(), g.data());
     for o in 0..outer {

@@ -33,7 +33,7 @@ impl<'t, T: Float> Var<'t, T> {
             .into());
         }
         let tape = self.tape();
-        let mut y = tape.alloc(target);
+        let mut y = tape.alloc_overwrite(target);
         {
             let x = self.value();
             let (xd, yd) = (x.data(), y.data_mut());
@@ -78,7 +78,7 @@ impl<'t, T: Float> Var<'t, T> {
             .into());
         }
         let tape = self.tape();
-        let mut y = tape.alloc(target);
+        let mut y = tape.alloc_overwrite(target);
         y.data_mut().copy_from_slice(self.value().data());
         Ok(Var::new(tape, tape.push(Op::Reshape, &[self.id()], y, loc)))
     }
@@ -91,7 +91,7 @@ pub(crate) fn broadcast_jvp<T: Float>(
     dx: &Tensor<T>,
     y: &Tensor<T>,
 ) -> Tensor<T> {
-    let mut out = tape.alloc(y.shape());
+    let mut out = tape.alloc_overwrite(y.shape());
     let (od, dd) = (out.data_mut(), dx.data());
     let target = y.shape();
     for_each_broadcast(&target, &x.shape().broadcast_strides(&target), |o, i| {
@@ -102,7 +102,7 @@ pub(crate) fn broadcast_jvp<T: Float>(
 
 // d/dx reshape(x): x̄ = ḡ in x's shape (and forward mode: ẏ = ẋ in y's shape).
 pub(crate) fn reshape_vjp<T: Float>(tape: &Tape<T>, x: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-    let mut dx = tape.alloc(x.shape());
+    let mut dx = tape.alloc_overwrite(x.shape());
     dx.data_mut().copy_from_slice(g.data());
     dx
 }
@@ -130,7 +130,7 @@ impl<'t, T: Float> Var<'t, T> {
         let target = src
             .with_axis(r - 2, src.dims()[r - 1])
             .with_axis(r - 1, src.dims()[r - 2]);
-        let mut y = tape.alloc(target);
+        let mut y = tape.alloc_overwrite(target);
         transpose_into(&self.value(), y.data_mut());
         Ok(Var::new(
             tape,
@@ -143,7 +143,7 @@ impl<'t, T: Float> Var<'t, T> {
 pub(crate) fn transpose_vjp<T: Float>(tape: &Tape<T>, g: &Tensor<T>) -> Tensor<T> {
     let s = g.shape();
     let r = s.rank();
-    let mut dx = tape.alloc(
+    let mut dx = tape.alloc_overwrite(
         s.with_axis(r - 2, s.dims()[r - 1])
             .with_axis(r - 1, s.dims()[r - 2]),
     );

@@ -31,7 +31,7 @@ impl<'t, T: Float> Var<'t, T> {
         };
         check_axis(op.name(), self.shape(), axis)?;
         let tape = self.tape();
-        let mut y = tape.alloc(self.shape());
+        let mut y = tape.alloc_overwrite(self.shape());
         {
             let x = self.value();
             let (xd, yd) = (x.data(), y.data_mut());
@@ -74,7 +74,7 @@ pub(crate) fn softmax_vjp<T: Float>(
     y: &Tensor<T>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    let mut dx = tape.alloc(y.shape());
+    let mut dx = tape.alloc_overwrite(y.shape());
     tape.count_madds(2 * y.numel());
     let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
     for_each_line(y.shape(), axis, |first, step, len| {
@@ -104,7 +104,7 @@ pub(crate) fn log_softmax_vjp<T: Float>(
     y: &Tensor<T>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    let mut dx = tape.alloc(y.shape());
+    let mut dx = tape.alloc_overwrite(y.shape());
     tape.count_madds(2 * y.numel());
     let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
     for_each_line(y.shape(), axis, |first, step, len| {
@@ -124,7 +124,7 @@ pub(crate) fn log_softmax_jvp<T: Float>(
     y: &Tensor<T>,
     dx: &Tensor<T>,
 ) -> Tensor<T> {
-    let mut out = tape.alloc(y.shape());
+    let mut out = tape.alloc_overwrite(y.shape());
     let (od, yd, dd) = (out.data_mut(), y.data(), dx.data());
     for_each_line(y.shape(), axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);

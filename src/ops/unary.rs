@@ -208,7 +208,7 @@ pub(crate) fn vjp<T: Float>(
     y: &Tensor<T>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    let mut dx = tape.alloc(x.shape());
+    let mut dx = tape.alloc_overwrite(x.shape());
     u.chain_slice(x.data(), y.data(), g.data(), dx.data_mut());
     tape.count_madds(x.numel());
     dx
@@ -233,7 +233,7 @@ fn chain<T: Float>(
     g: &Tensor<T>,
     df: impl Fn(T, T) -> T,
 ) -> Tensor<T> {
-    let mut dx = tape.alloc(x.shape());
+    let mut dx = tape.alloc_overwrite(x.shape());
     for (((d, &xi), &yi), &gi) in dx
         .data_mut()
         .iter_mut()
@@ -252,7 +252,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     fn map(self, op: Op<T>, f: impl Fn(T) -> T) -> Var<'t, T> {
         let tape = self.tape();
-        let mut y = tape.alloc(self.shape());
+        let mut y = tape.alloc_overwrite(self.shape());
         {
             let x = self.value();
             for (o, &xi) in y.data_mut().iter_mut().zip(x.data()) {
@@ -266,7 +266,7 @@ impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
     fn unary(self, u: Unary) -> Var<'t, T> {
         let tape = self.tape();
-        let mut y = tape.alloc(self.shape());
+        let mut y = tape.alloc_overwrite(self.shape());
         u.f_slice(self.value().data(), y.data_mut());
         let id = tape.push(Op::Unary(u), &[self.id()], y, Location::caller());
         Var::new(tape, id)

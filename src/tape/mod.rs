@@ -142,7 +142,7 @@ impl<T: Float> Tape<T> {
     /// (exact below 2²⁴ in `f32`), for [`Var::cross_entropy`].
     #[track_caller]
     pub fn labels(&self, labels: &[usize]) -> Var<'_, T> {
-        let mut t = self.alloc(Shape::new(&[labels.len()]).expect("rank 1"));
+        let mut t = self.alloc_overwrite(Shape::new(&[labels.len()]).expect("rank 1"));
         for (o, &l) in t.data_mut().iter_mut().zip(labels) {
             *o = T::from_f64(l as f64);
         }
@@ -152,7 +152,7 @@ impl<T: Float> Tape<T> {
 
     #[track_caller]
     fn leaf(&self, op: Op<T>, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
-        let mut t = self.alloc(value.shape());
+        let mut t = self.alloc_overwrite(value.shape());
         t.data_mut().copy_from_slice(value.data());
         let id = self.push_node(op, &[], t, requires_grad, Location::caller());
         Var::new(self, id)
@@ -232,29 +232,42 @@ impl<T: Float> Tape<T> {
         self.madds.set(self.madds.get() + n as u64);
     }
 
-    /// A zero-filled tensor of `shape`, from the pool when a buffer fits.
+    /// A zero-filled tensor of `shape`, from the pool when a buffer fits
+    /// (for kernels that accumulate into their output).
     pub(crate) fn alloc(&self, shape: Shape) -> Tensor<T> {
-        let n = shape.numel();
+        let mut data = self.take_buffer(shape.numel());
+        data.clear();
+        data.resize(shape.numel(), T::zero());
+        Tensor::from_parts(shape, data)
+    }
+
+    /// A tensor of `shape` whose elements are left as the pooled buffer had
+    /// them (initialised, but arbitrary), for kernels that overwrite every
+    /// element: it saves the zero-filling pass.
+    pub(crate) fn alloc_overwrite(&self, shape: Shape) -> Tensor<T> {
+        let mut data = self.take_buffer(shape.numel());
+        data.resize(shape.numel(), T::zero());
+        Tensor::from_parts(shape, data)
+    }
+
+    /// The smallest pooled buffer that holds `n` elements, or a new one.
+    fn take_buffer(&self, n: usize) -> Vec<T> {
         let mut pool = self.pool.borrow_mut();
-        // Best fit: the smallest pooled buffer that holds `n` elements.
         let best = pool
             .iter()
             .enumerate()
             .filter(|(_, v)| v.capacity() >= n)
             .min_by_key(|(_, v)| v.capacity())
             .map(|(i, _)| i);
-        let mut data = match best {
+        match best {
             Some(i) => pool.swap_remove(i),
             None => Vec::with_capacity(n),
-        };
-        data.clear();
-        data.resize(n, T::zero());
-        Tensor::from_parts(shape, data)
+        }
     }
 
     /// A pooled copy of `t`.
     pub(crate) fn alloc_copy(&self, t: &Tensor<T>) -> Tensor<T> {
-        let mut out = self.alloc(t.shape());
+        let mut out = self.alloc_overwrite(t.shape());
         out.data_mut().copy_from_slice(t.data());
         out
     }
@@ -500,5 +513,104 @@ impl<T: Float> Tape<T> {
             self.give_back(t);
         }
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records one graph that uses every op family, sweeps it, and returns the
+    /// loss and every parameter's gradient, flattened.
+    fn every_op(tape: &Tape<f64>) -> Vec<f64> {
+        let t = |d: &[usize], k: f64| {
+            let n: usize = d.iter().product();
+            Tensor::from_vec((0..n).map(|i| ((i as f64 + k) * 0.37).sin()).collect(), d).unwrap()
+        };
+        let a = tape.param(&t(&[3, 4], 1.0));
+        let b = tape.param(&t(&[4], 2.0));
+        let w = tape.param(&t(&[5, 4], 3.0));
+        let y = tape.constant(&t(&[3, 5], 4.0));
+        let h = a
+            .add(b)
+            .unwrap()
+            .tanh()
+            .mul(a)
+            .unwrap()
+            .div(a.exp())
+            .unwrap()
+            .sub(b.sigmoid())
+            .unwrap();
+        let z = h.matmul_t(w).unwrap().gelu();
+        let z2 = a
+            .t_matmul(h)
+            .unwrap()
+            .softplus()
+            .reshape(&[16])
+            .unwrap()
+            .reshape(&[4, 4])
+            .unwrap();
+        let s = z
+            .softmax(1)
+            .unwrap()
+            .add(z.log_softmax(0).unwrap())
+            .unwrap()
+            .transpose()
+            .unwrap();
+        let r = s
+            .sum_axis(1, true)
+            .unwrap()
+            .mean_axis(0, false)
+            .unwrap()
+            .sum();
+        let m = z2
+            .max_axis(1, false)
+            .unwrap()
+            .leaky_relu()
+            .relu()
+            .abs()
+            .sum();
+        let l1 = z.mse(y).unwrap().add(z.half_sse(y).unwrap()).unwrap();
+        let l2 = z
+            .bce_with_logits(y.sigmoid())
+            .unwrap()
+            .add(z.cross_entropy(tape.labels(&[0, 4, 2])).unwrap())
+            .unwrap();
+        let loss = r
+            .add(m)
+            .unwrap()
+            .add(l1)
+            .unwrap()
+            .add(l2)
+            .unwrap()
+            .powf(1.5)
+            .sqrt()
+            .mean();
+        let g = tape.backward(loss).unwrap();
+        let mut out = vec![loss.value().item().unwrap()];
+        for v in [a, b, w] {
+            out.extend_from_slice(g.get(v).unwrap().data());
+        }
+        tape.recycle(g);
+        out
+    }
+
+    #[test]
+    fn reused_buffers_never_leak_stale_values() {
+        let fresh = every_op(&Tape::new());
+        let mut tape = Tape::new();
+        every_op(&tape);
+        tape.clear();
+        // Poison every pooled buffer: an element a kernel fails to write stays NaN.
+        for buf in tape.pool.get_mut() {
+            buf.clear();
+            buf.resize(buf.capacity(), f64::NAN);
+        }
+        let again = every_op(&tape);
+        assert!(again.iter().all(|v| v.is_finite()));
+        assert_eq!(
+            fresh.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            again.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
     }
 }
