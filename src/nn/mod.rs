@@ -229,6 +229,13 @@ impl<T: Float> Mlp<T> {
         out
     }
 
+    /// The parameters in [`Mlp::named_params`] order, mutable, without allocating.
+    pub fn params_iter_mut(&mut self) -> impl Iterator<Item = &mut Tensor<T>> {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| std::iter::once(&mut l.weight).chain(l.bias.as_mut()))
+    }
+
     /// The parameters in [`Mlp::named_params`] order, mutable.
     pub fn params_mut(&mut self) -> Vec<&mut Tensor<T>> {
         let mut out = Vec::new();
@@ -244,13 +251,20 @@ impl<T: Float> Mlp<T> {
     /// Puts every parameter on the tape (in [`Mlp::named_params`] order).
     pub fn record<'t>(&self, tape: &'t Tape<T>) -> Vec<Var<'t, T>> {
         let mut out = Vec::new();
+        self.record_into(tape, &mut out);
+        out
+    }
+
+    /// [`Mlp::record`] into a reused vector (cleared first), so a training
+    /// step allocates nothing for it.
+    pub fn record_into<'t>(&self, tape: &'t Tape<T>, out: &mut Vec<Var<'t, T>>) {
+        out.clear();
         for (i, l) in self.layers.iter().enumerate() {
-            out.push(tape.param(&l.weight).named(format!("{}.weight", 2 * i)));
+            out.push(tape.param(&l.weight).named(param_name(i, "weight")));
             if let Some(b) = &l.bias {
-                out.push(tape.param(b).named(format!("{}.bias", 2 * i)));
+                out.push(tape.param(b).named(param_name(i, "bias")));
             }
         }
-        out
     }
 
     /// The logits for a batch `x: [N, in]`: `h ← act(h·Wᵀ + b)` per layer,
@@ -296,5 +310,37 @@ impl<T: Float> Mlp<T> {
             }
             .to_tensor())
         })
+    }
+}
+
+/// `"<2i>.<what>"`, PyTorch's `nn.Sequential` name of layer `i`'s parameter;
+/// borrowed from a table for the first 16 layers (no allocation per step).
+fn param_name(i: usize, what: &'static str) -> std::borrow::Cow<'static, str> {
+    const WEIGHTS: [&str; 16] = [
+        "0.weight",
+        "2.weight",
+        "4.weight",
+        "6.weight",
+        "8.weight",
+        "10.weight",
+        "12.weight",
+        "14.weight",
+        "16.weight",
+        "18.weight",
+        "20.weight",
+        "22.weight",
+        "24.weight",
+        "26.weight",
+        "28.weight",
+        "30.weight",
+    ];
+    const BIASES: [&str; 16] = [
+        "0.bias", "2.bias", "4.bias", "6.bias", "8.bias", "10.bias", "12.bias", "14.bias",
+        "16.bias", "18.bias", "20.bias", "22.bias", "24.bias", "26.bias", "28.bias", "30.bias",
+    ];
+    let table = if what == "weight" { &WEIGHTS } else { &BIASES };
+    match table.get(i) {
+        Some(name) => std::borrow::Cow::Borrowed(name),
+        None => std::borrow::Cow::Owned(format!("{}.{what}", 2 * i)),
     }
 }

@@ -120,14 +120,25 @@ impl<T: Float> Optimizer<T> {
 
     /// One update of every parameter from its gradient.
     pub fn step(&mut self, params: &mut [&mut Tensor<T>], grads: &[&Tensor<T>]) {
-        self.steps += 1;
-        self.first.resize_with(params.len(), || None);
-        self.second.resize_with(params.len(), || None);
+        self.begin_step(params.len());
         for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
-            match self.config.kind {
-                OptimKind::Sgd | OptimKind::Momentum => self.sgd(i, p, g),
-                OptimKind::Adam | OptimKind::AdamW => self.adam(i, p, g),
-            }
+            self.update(i, p, g);
+        }
+    }
+
+    /// Starts a step over `n` parameters; follow with [`Optimizer::update`]
+    /// for each (this pair allocates nothing once the state exists).
+    pub fn begin_step(&mut self, n: usize) {
+        self.steps += 1;
+        self.first.resize_with(n, || None);
+        self.second.resize_with(n, || None);
+    }
+
+    /// Updates parameter `i` from its gradient, within the current step.
+    pub fn update(&mut self, i: usize, p: &mut Tensor<T>, g: &Tensor<T>) {
+        match self.config.kind {
+            OptimKind::Sgd | OptimKind::Momentum => self.sgd(i, p, g),
+            OptimKind::Adam | OptimKind::AdamW => self.adam(i, p, g),
         }
     }
 

@@ -50,7 +50,7 @@ impl<T: Float> Grads<T> {
         self.len() == 0
     }
 
-    pub(crate) fn into_tensors(self) -> impl Iterator<Item = Tensor<T>> {
-        self.grads.into_iter().flatten()
+    pub(crate) fn into_slots(self) -> Vec<Option<Tensor<T>>> {
+        self.grads
     }
 }

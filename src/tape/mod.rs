@@ -106,6 +106,8 @@ pub struct Tape<T: Float> {
     pool: RefCell<Vec<Vec<T>>>,
     grad_enabled: Cell<bool>,
     madds: Cell<u64>,
+    /// The slot vector of the last recycled [`Grads`], reused by the next sweep.
+    spare_slots: RefCell<Vec<Option<Tensor<T>>>>,
 }
 
 impl<T: Float> Default for Tape<T> {
@@ -123,6 +125,7 @@ impl<T: Float> Tape<T> {
             pool: RefCell::new(Vec::new()),
             grad_enabled: Cell::new(true),
             madds: Cell::new(0),
+            spare_slots: RefCell::new(Vec::new()),
         }
     }
 
@@ -136,6 +139,25 @@ impl<T: Float> Tape<T> {
     #[track_caller]
     pub fn constant(&self, value: &Tensor<T>) -> Var<'_, T> {
         self.leaf(Op::Constant, value, false)
+    }
+
+    /// A constant leaf holding a copy of `data` in shape `dims` (no
+    /// intermediate tensor; errors if the length does not match).
+    #[track_caller]
+    pub fn constant_from(&self, data: &[T], dims: &[usize]) -> Result<Var<'_, T>> {
+        let shape = Shape::new(dims)?;
+        if shape.numel() != data.len() {
+            return Err(ErrorKind::LengthMismatch {
+                shape,
+                expected: shape.numel(),
+                got: data.len(),
+            }
+            .into());
+        }
+        let mut t = self.alloc_overwrite(shape);
+        t.data_mut().copy_from_slice(data);
+        let id = self.push_node(Op::Constant, &[], t, false, Location::caller());
+        Ok(Var::new(self, id))
     }
 
     /// A constant leaf of class labels, stored as numbers of type `T`
@@ -211,9 +233,11 @@ impl<T: Float> Tape<T> {
     /// Gives the buffers of a gradient store back to the tape's pool.
     pub fn recycle(&self, grads: Grads<T>) {
         let mut pool = self.pool.borrow_mut();
-        for t in grads.into_tensors() {
+        let mut slots = grads.into_slots();
+        for t in slots.drain(..).flatten() {
             pool.push(t.into_data());
         }
+        *self.spare_slots.borrow_mut() = slots;
     }
 
     /// Multiply-adds done by the derivative kernels (VJPs and JVPs) on this
@@ -381,7 +405,8 @@ impl<T: Float> Tape<T> {
     ) -> Result<Grads<T>> {
         self.check_same(out.tape(), "backward", Location::caller())?;
         let nodes = self.nodes.borrow();
-        let mut grads: Vec<Option<Tensor<T>>> = Vec::new();
+        let mut grads = std::mem::take(&mut *self.spare_slots.borrow_mut());
+        grads.clear();
         grads.resize_with(out.id() + 1, || None);
         if !nodes[out.id()].requires_grad {
             self.give_back(seed);

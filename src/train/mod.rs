@@ -7,7 +7,7 @@ use crate::data::{batches, epoch_order, Dataset, Standardizer};
 use crate::float::Float;
 use crate::nn::{Loss, Mlp};
 use crate::optim::Optimizer;
-use crate::tape::Tape;
+use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
 /// What can stop training.
@@ -71,6 +71,8 @@ pub struct Trainer<T: Float> {
     /// Feature standardisation, applied to every batch.
     pub standardizer: Option<Standardizer>,
     tape: Tape<T>,
+    /// Capacity for the step's parameter handles, reused from step to step.
+    vars: Vec<Var<'static, T>>,
     order: Vec<usize>,
     x: Vec<T>,
     y: Vec<T>,
@@ -102,6 +104,7 @@ impl<T: Float> Trainer<T> {
             opts,
             standardizer,
             tape: Tape::new(),
+            vars: Vec::new(),
             order: Vec::new(),
             x: Vec::new(),
             y: Vec::new(),
@@ -145,8 +148,7 @@ impl<T: Float> Trainer<T> {
         let (mut loss_sum, mut correct) = (0.0, 0usize);
         let mut failure = None;
         for (b, idx) in batches(&order, self.opts.batch_size).enumerate() {
-            self.gather(data, idx);
-            let (loss, right) = match self.step(idx.len(), data.dim(), &mut norms) {
+            let (loss, right) = match self.train_batch(data, idx, &mut norms) {
                 Ok(r) => r,
                 Err(e) => {
                     failure = Some(e);
@@ -186,6 +188,20 @@ impl<T: Float> Trainer<T> {
         matches!(self.opts.loss, Loss::CrossEntropy | Loss::Bce)
     }
 
+    /// One optimiser step on rows `idx` of `data`: returns the batch's mean
+    /// loss and how many rows were classified right. After the first step of
+    /// a shape it allocates nothing (the tape, its buffers and every batch
+    /// buffer are reused). `norms[l]` accumulates layer `l`'s weight-gradient norm.
+    pub fn train_batch(
+        &mut self,
+        data: &Dataset,
+        idx: &[usize],
+        norms: &mut [f64],
+    ) -> Result<(f64, usize), TrainError> {
+        self.gather(data, idx);
+        self.step(idx.len(), data.dim(), norms)
+    }
+
     /// One optimiser step on the gathered batch; returns (loss, correct predictions).
     fn step(
         &mut self,
@@ -194,28 +210,26 @@ impl<T: Float> Trainer<T> {
         norms: &mut [f64],
     ) -> Result<(f64, usize), TrainError> {
         let x = Tensor::from_vec(std::mem::take(&mut self.x), &[rows, dim])?;
-        let outcome = {
+        let mut params = reuse(std::mem::take(&mut self.vars));
+        let outcome = (|| {
             let tape = &self.tape;
-            let params = self.model.record(tape);
+            self.model.record_into(tape, &mut params);
             let xv = tape.constant(&x);
             let targets = if self.opts.loss.is_classification() {
                 tape.labels(&self.labels)
             } else {
-                let k = self.y.len() / rows.max(1);
-                tape.constant(&Tensor::from_vec(self.y.clone(), &[rows, k])?)
+                tape.constant_from(&self.y, &[rows, self.y.len() / rows.max(1)])?
             };
             let logits = self.model.forward(xv, &params)?;
             let loss = Mlp::loss(logits, targets, self.opts.loss)?;
             let loss_value = loss.value().item().expect("scalar").as_f64();
             let right = count_correct(&logits.value(), &targets.value(), self.opts.loss);
             let grads = tape.backward(loss)?;
-            let gs: Vec<&Tensor<T>> = params
-                .iter()
-                .map(|p| grads.get(*p).expect("every parameter reaches the loss"))
-                .collect();
-            let bias = self.model.has_bias();
+            let per_layer = if self.model.has_bias() { 2 } else { 1 };
             for (l, norm) in norms.iter_mut().enumerate() {
-                let g = gs[if bias { 2 * l } else { l }];
+                let g = grads
+                    .get(params[per_layer * l])
+                    .expect("every weight reaches the loss");
                 *norm += g
                     .data()
                     .iter()
@@ -224,16 +238,19 @@ impl<T: Float> Trainer<T> {
                     .sqrt();
             }
             if loss_value.is_finite() {
-                let mut ps = self.model.params_mut();
-                self.optim.step(&mut ps, &gs);
+                self.optim.begin_step(params.len());
+                for (i, (p, v)) in self.model.params_iter_mut().zip(&params).enumerate() {
+                    let g = grads.get(*v).expect("every parameter reaches the loss");
+                    self.optim.update(i, p, g);
+                }
             }
-            drop(gs);
             tape.recycle(grads);
-            (loss_value, right)
-        };
+            Ok::<_, TrainError>((loss_value, right))
+        })();
+        self.vars = reuse(params);
         self.x = x.into_data();
         self.tape.clear();
-        Ok(outcome)
+        outcome
     }
 
     /// Loss, accuracy and confusion matrix of the current model on `data`.
@@ -338,4 +355,13 @@ pub fn evaluate<T: Float>(
         accuracy: matches!(loss, Loss::CrossEntropy | Loss::Bce).then(|| correct as f64 / n),
         confusion,
     })
+}
+
+/// An empty vector of handles with `v`'s allocation, for another tape
+/// lifetime (collecting an empty `into_iter` reuses the buffer in place).
+fn reuse<'a, 'b, T: Float>(mut v: Vec<Var<'a, T>>) -> Vec<Var<'b, T>> {
+    v.clear();
+    v.into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
