@@ -378,6 +378,35 @@ fn bad_input_gives_one_line_exit_2_and_no_output_file() {
         "m.safetensors",
     );
 
+    // Resuming with other settings than the checkpoint's.
+    let ck2 = dir.join("ck2.safetensors");
+    ok(&[
+        "train",
+        "--quiet",
+        "--data",
+        s(&good),
+        "--layers",
+        "2,3,2",
+        "--epochs",
+        "1",
+        "--checkpoint",
+        s(&ck2),
+    ]);
+    train(
+        &good,
+        &[
+            "--layers",
+            "2,3,2",
+            "--epochs",
+            "2",
+            "--activation",
+            "tanh",
+            "--resume",
+            s(&ck2),
+        ],
+        "ck2.safetensors",
+    );
+
     // A loss that diverges: stopped with the epoch and batch named, the last good checkpoint kept.
     let ck = dir.join("ck.safetensors");
     let reg = write("reg.csv", b"1,2,3\n2,3,5\n3,4,7\n4,5,9\n");

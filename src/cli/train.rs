@@ -321,12 +321,19 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
     let mut history = Vec::new();
     let model = if let Some(path) = &a.resume {
         let ck: Checkpoint<T> = io::load_checkpoint(path)?;
-        if ck.meta.layers != layers {
+        let (want, have) = (&meta, &ck.meta);
+        if have.layers != want.layers
+            || have.activation != want.activation
+            || have.bias != want.bias
+            || have.loss != want.loss
+        {
             bail!(
-                "{}: the checkpoint is for --layers {:?}, not {:?}",
+                "{}: the checkpoint is for --layers {} --activation {} --loss {}{}; resume with the same settings",
                 path.display(),
-                ck.meta.layers,
-                layers
+                have.layers.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(","),
+                have.activation,
+                have.loss,
+                if have.bias { "" } else { " --no-bias" }
             );
         }
         let epoch = ck.state["epoch"]
