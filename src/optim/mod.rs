@@ -170,17 +170,29 @@ impl<T: Float> Optimizer<T> {
             self.first[i] = buf;
             return;
         }
-        for (k, (pv, &gv)) in p.data_mut().iter_mut().zip(g.data()).enumerate() {
-            let mut d = gv;
+        // One loop per case, so that each is a plain vectorisable kernel.
+        let decayed = |pv: T, gv: T| {
             if c.weight_decay != 0.0 {
-                d += wd * *pv;
+                gv + wd * pv
+            } else {
+                gv
             }
-            if let Some(b) = buf.as_mut() {
-                let bv = &mut b.data_mut()[k];
-                *bv = *bv * mu + d;
-                d = if c.nesterov { d + mu * *bv } else { *bv };
+        };
+        match buf.as_mut() {
+            None => {
+                for (pv, &gv) in p.data_mut().iter_mut().zip(g.data()) {
+                    let d = decayed(*pv, gv);
+                    *pv += -lr * d;
+                }
             }
-            *pv += -lr * d;
+            Some(b) => {
+                for ((pv, &gv), bv) in p.data_mut().iter_mut().zip(g.data()).zip(b.data_mut()) {
+                    let d = decayed(*pv, gv);
+                    *bv = *bv * mu + d;
+                    let d = if c.nesterov { d + mu * *bv } else { *bv };
+                    *pv += -lr * d;
+                }
+            }
         }
         self.first[i] = buf;
     }
