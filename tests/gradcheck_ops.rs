@@ -143,6 +143,13 @@ proptest! {
     }
 
     #[test]
+    fn add_bias(
+        (z, b) in (1usize..=5, 1usize..=5).prop_flat_map(|(n, c)| (tensor_of(vec![n, c], -2.0, 2.0), tensor_of(vec![c], -2.0, 2.0)))
+    ) {
+        check(|_, v| v[0].add_bias(v[1]), &[z, b])?;
+    }
+
+    #[test]
     fn broadcast_to((d, s) in dims(0..=3).prop_flat_map(broadcast_source), seed in any::<u32>()) {
         let t = backprop::rng::NumpyRandom::seed(seed).rand::<f64>(&s).unwrap();
         check(|_, v| v[0].broadcast_to(&d), &[t])?;

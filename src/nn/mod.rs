@@ -277,7 +277,7 @@ impl<T: Float> Mlp<T> {
             let w = *p.next().expect("a weight per layer");
             h = h.matmul_t(w)?;
             if l.bias.is_some() {
-                h = h.add(*p.next().expect("a bias per layer"))?;
+                h = h.add_bias(*p.next().expect("a bias per layer"))?;
             }
             if i + 1 < self.layers.len() {
                 h = self.activation.apply(h);

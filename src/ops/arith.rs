@@ -196,6 +196,89 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
+impl<'t, T: Float> Var<'t, T> {
+    /// `z + b` with `z: [N, C]` and `b: [C]` added to every row: a `Linear`
+    /// layer's bias, with the broadcast fused into the op (no `[N, C]` copy of
+    /// `b`, and one pass for its gradient).
+    #[track_caller]
+    pub fn add_bias(self, b: Var<'t, T>) -> Result<Var<'t, T>> {
+        let loc = Location::caller();
+        let tape = self.tape();
+        tape.check_same(b.tape(), "add_bias", loc)?;
+        let (sz, sb) = (self.shape(), b.shape());
+        if sz.rank() != 2 || sb.rank() != 1 || sz.dims()[1] != sb.dims()[0] {
+            return Err(ErrorKind::ShapeMismatch {
+                op: "add_bias",
+                lhs: sz,
+                rhs: sb,
+                why: "expected a matrix [N, C] and a bias [C]",
+                location: loc,
+            }
+            .into());
+        }
+        let c = sb.dims()[0];
+        let mut y = tape.alloc_overwrite(sz);
+        {
+            let (zv, bv) = (self.value(), b.value());
+            // y[n, c] = z[n, c] + b[c]
+            for (yr, zr) in y
+                .data_mut()
+                .chunks_mut(c.max(1))
+                .zip(zv.data().chunks(c.max(1)))
+            {
+                for ((o, &z), &bb) in yr.iter_mut().zip(zr).zip(bv.data()) {
+                    *o = z + bb;
+                }
+            }
+        }
+        Ok(Var::new(
+            tape,
+            tape.push(Op::AddBias, &[self.id(), b.id()], y, loc),
+        ))
+    }
+}
+
+// VJP of y = z + b·1ᵀ: z̄ = ḡ, b̄[c] = Σₙ ḡ[n, c] (the sum a broadcast's VJP takes).
+pub(crate) fn add_bias_vjp<T: Float>(
+    tape: &Tape<T>,
+    inputs: &[&Tensor<T>],
+    g: &Tensor<T>,
+    needs: &[bool],
+    contribs: &mut [Option<Tensor<T>>],
+) {
+    if needs[0] {
+        contribs[0] = Some(tape.alloc_copy(g));
+    }
+    if needs[1] {
+        let b = inputs[1];
+        let c = b.numel();
+        let mut db = tape.alloc(b.shape());
+        for row in g.data().chunks(c.max(1)) {
+            for (d, &gv) in db.data_mut().iter_mut().zip(row) {
+                *d += gv;
+            }
+        }
+        tape.count_madds(g.numel());
+        contribs[1] = Some(db);
+    }
+}
+
+// Forward mode: ẏ[n, c] = ż[n, c] + ḃ[c].
+pub(crate) fn add_bias_jvp<T: Float>(tape: &Tape<T>, y: &Tensor<T>, t: &[&Tensor<T>]) -> Tensor<T> {
+    let c = t[1].numel();
+    let mut out = tape.alloc_overwrite(y.shape());
+    for (orow, zrow) in out
+        .data_mut()
+        .chunks_mut(c.max(1))
+        .zip(t[0].data().chunks(c.max(1)))
+    {
+        for ((o, &z), &b) in orow.iter_mut().zip(zrow).zip(t[1].data()) {
+            *o = z + b;
+        }
+    }
+    out
+}
+
 macro_rules! overload {
     ($trait:ident, $method:ident) => {
         /// Operator form of the method of the same name. Panics with the op's

@@ -4,7 +4,7 @@
 //! | module | ops |
 //! | --- | --- |
 //! | [`unary`] | element-wise `f(x)`: `neg exp log sqrt abs powf sigmoid tanh relu leaky_relu gelu softplus`, scalar `+ − × ÷` |
-//! | [`arith`] | element-wise `add sub mul div` with NumPy broadcasting (an explicit `broadcast_to` node) |
+//! | [`arith`] | element-wise `add sub mul div` with NumPy broadcasting (an explicit `broadcast_to` node); the fused `add_bias` |
 //! | [`shape`] | `broadcast_to reshape transpose` |
 //! | [`reduce`] | `sum mean` (all, or along an axis with keep-dims), `max` along an axis |
 //! | [`matmul`] | 2-D `matmul`, with transposed operands read through strides |
@@ -41,6 +41,9 @@ pub enum Op<T: Float> {
     Custom(Custom<T>),
     /// An element-wise binary op on operands of equal shape.
     Binary(Binary),
+    /// `z + b` for a matrix `z: [N, C]` and a bias `b: [C]` added to every row
+    /// (a `Linear` layer's bias: broadcasting fused into the op).
+    AddBias,
     /// NumPy broadcasting of the input to this node's shape.
     BroadcastTo,
     /// The same elements in a new shape.
@@ -104,6 +107,7 @@ impl<T: Float> Op<T> {
             Op::Unary(u) => u.name(),
             Op::Custom(c) => c.name,
             Op::Binary(b) => b.name(),
+            Op::AddBias => "add_bias",
             Op::BroadcastTo => "broadcast_to",
             Op::Reshape => "reshape",
             Op::Transpose => "transpose",
@@ -127,6 +131,7 @@ impl<T: Float> Op<T> {
             Op::Unary(u) => u.rule(),
             Op::Custom(_) => "ḡ·f'(x)",
             Op::Binary(b) => b.rule(),
+            Op::AddBias => "z̄ = ḡ, b̄ = Σₙ ḡ[n, ·]",
             Op::BroadcastTo => "x̄ = Σ over broadcast axes of ḡ",
             Op::Reshape => "x̄ = reshape(ḡ)",
             Op::Transpose => "x̄ = ḡᵀ",
@@ -160,6 +165,7 @@ impl<T: Float> Op<T> {
             Op::Unary(u) => contribs[0] = Some(unary::vjp(tape, u, inputs[0], out, g)),
             Op::Custom(c) => contribs[0] = Some(unary::custom_vjp(tape, c, inputs[0], out, g)),
             Op::Binary(b) => arith::vjp(tape, b, inputs, out, g, needs, contribs),
+            Op::AddBias => arith::add_bias_vjp(tape, inputs, g, needs, contribs),
             Op::BroadcastTo => contribs[0] = Some(shape::broadcast_vjp(tape, inputs[0], g)),
             Op::Reshape => contribs[0] = Some(shape::reshape_vjp(tape, inputs[0], g)),
             Op::Transpose => contribs[0] = Some(shape::transpose_vjp(tape, g)),
@@ -197,6 +203,7 @@ impl<T: Float> Op<T> {
             Op::Unary(u) => unary::vjp(tape, u, inputs[0], out, t[0]),
             Op::Custom(c) => unary::custom_vjp(tape, c, inputs[0], out, t[0]),
             Op::Binary(b) => arith::jvp(tape, b, inputs, out, t),
+            Op::AddBias => arith::add_bias_jvp(tape, out, t),
             Op::BroadcastTo => shape::broadcast_jvp(tape, inputs[0], t[0], out),
             Op::Reshape => shape::reshape_vjp(tape, out, t[0]),
             Op::Transpose => shape::transpose_jvp(tape, t[0]),

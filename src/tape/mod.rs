@@ -566,7 +566,19 @@ mod tests {
             .unwrap()
             .sub(b.sigmoid())
             .unwrap();
-        let z = h.matmul_t(w).unwrap().gelu();
+        let z = h
+            .matmul_t(w)
+            .unwrap()
+            .add_bias(
+                b.add_scalar(0.5)
+                    .reshape(&[4])
+                    .unwrap()
+                    .sum()
+                    .broadcast_to(&[5])
+                    .unwrap(),
+            )
+            .unwrap()
+            .gelu();
         let z2 = a
             .t_matmul(h)
             .unwrap()
