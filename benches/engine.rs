@@ -2,9 +2,13 @@
 //! 784-256-128-10 at batch 128 (f32), and f32 GEMM at 256, 512 and 1024.
 //! Run with `cargo bench --bench engine`; figures go in the issues' notes.
 
+use backprop::data::{Dataset, LoadOptions};
+use backprop::nn::{Activation, Init, Loss, Mlp};
+use backprop::optim::{OptimConfig, OptimKind, Optimizer};
 use backprop::rng::NumpyRandom;
 use backprop::tensor::gemm::{gemm, MatRef};
-use backprop::{notebook, Tape, Tensor};
+use backprop::train::{LoopOptions, Trainer};
+use backprop::{notebook, Tape};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -33,49 +37,34 @@ fn notebook_step(c: &mut Criterion) {
 }
 
 /// One SGD step (lr 0.1) of a 784-256-128-10 ReLU MLP with softmax
-/// cross-entropy on a batch of 128, PyTorch layout (W: [out, in], bias [out]).
+/// cross-entropy on a batch of 128 MNIST images, through the library's
+/// `Trainer::train_batch` (gather, forward, backward, update, clear).
 fn mlp_step(c: &mut Criterion) {
-    let sizes = [784, 256, 128, 10];
-    let batch = 128;
-    let mut rng = NumpyRandom::seed(0);
-    let x = rng.rand::<f32>(&[batch, sizes[0]]).unwrap();
-    let labels: Vec<usize> = (0..batch).map(|i| i % 10).collect();
-    let mut params: Vec<Tensor<f32>> = Vec::new();
-    for w in sizes.windows(2) {
-        let bound = 1.0 / (w[0] as f64).sqrt();
-        let mut wt = rng.rand::<f32>(&[w[1], w[0]]).unwrap();
-        wt.data_mut()
-            .iter_mut()
-            .for_each(|v| *v = (*v * 2.0 - 1.0) * bound as f32);
-        params.push(wt);
-        params.push(Tensor::zeros(&[w[1]]).unwrap());
-    }
-    let mut tape = Tape::<f32>::new();
+    let mnist = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/mnist-10k-images-idx3-ubyte.gz"
+    );
+    let data = Dataset::load(mnist, &LoadOptions::default()).unwrap();
+    let model =
+        Mlp::<f32>::new(&[784, 256, 128, 10], Activation::Relu, true, Init::Torch, 0).unwrap();
+    let opts = LoopOptions {
+        loss: Loss::CrossEntropy,
+        batch_size: 128,
+        shuffle: false,
+        seed: 0,
+    };
+    let mut trainer = Trainer::new(
+        model,
+        Optimizer::new(OptimConfig::new(OptimKind::Sgd, 0.1)),
+        opts,
+        None,
+    );
+    let batch: Vec<usize> = (0..128).collect();
+    let mut norms = vec![0.0; 3];
     let mut group = c.benchmark_group("mlp_step_f32");
-    group.throughput(Throughput::Elements(batch as u64));
+    group.throughput(Throughput::Elements(128));
     group.bench_function("784-256-128-10_batch128", |b| {
-        b.iter(|| {
-            let grads = {
-                let vars: Vec<_> = params.iter().map(|p| tape.param(p)).collect();
-                let mut h = tape.constant(&x);
-                for (l, pair) in vars.chunks(2).enumerate() {
-                    h = h.matmul_t(pair[0]).unwrap().add(pair[1]).unwrap();
-                    if l + 1 < vars.len() / 2 {
-                        h = h.relu();
-                    }
-                }
-                let loss = h.cross_entropy(tape.labels(&labels)).unwrap();
-                let grads = tape.backward(loss).unwrap();
-                for (p, v) in params.iter_mut().zip(&vars) {
-                    for (w, g) in p.data_mut().iter_mut().zip(grads.get(*v).unwrap().data()) {
-                        *w -= 0.1 * g;
-                    }
-                }
-                grads
-            };
-            tape.recycle(grads);
-            tape.clear();
-        })
+        b.iter(|| trainer.train_batch(&data, &batch, &mut norms).unwrap())
     });
     group.finish();
 }

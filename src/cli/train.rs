@@ -129,13 +129,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
-    // The whole run executes on a pool thread, which then takes part in each
-    // product's parallel work instead of sleeping while two others do it
-    // (three threads on two cores cost a context switch per matrix product).
-    rayon::scope(|_| match args.dtype {
+    match args.dtype {
         Dtype::F32 => train::<f32>(&args),
         Dtype::F64 => train::<f64>(&args),
-    })
+    }
 }
 
 fn validate(a: &TrainArgs) -> Result<()> {

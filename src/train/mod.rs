@@ -71,8 +71,10 @@ pub struct Trainer<T: Float> {
     /// Feature standardisation, applied to every batch.
     pub standardizer: Option<Standardizer>,
     tape: Tape<T>,
-    /// Capacity for the step's parameter handles, reused from step to step.
-    vars: Vec<Var<'static, T>>,
+    /// Capacity for the step's parameter handles, reused from step to step
+    /// (kept as plain pairs of words, the layout of a `Var`, so that the
+    /// trainer stays `Send` and can run on a pool thread).
+    vars: Vec<(usize, usize)>,
     order: Vec<usize>,
     x: Vec<T>,
     y: Vec<T>,
@@ -127,11 +129,25 @@ impl<T: Float> Trainer<T> {
     }
 
     /// Trains one epoch (1-based `epoch`); `progress(batches_done, batches, loss)` after each batch.
+    ///
+    /// The epoch runs on a thread of rayon's pool, which then takes part in
+    /// each matrix product's parallel work instead of sleeping beside the
+    /// pool's threads (three threads on two cores cost a context switch per
+    /// product; measured: 15% of an MNIST epoch).
     pub fn epoch(
         &mut self,
         data: &Dataset,
         epoch: usize,
-        progress: &mut dyn FnMut(usize, usize, f64),
+        progress: &mut (dyn FnMut(usize, usize, f64) + Send),
+    ) -> Result<EpochReport, TrainError> {
+        rayon::scope(|_| self.epoch_here(data, epoch, progress))
+    }
+
+    fn epoch_here(
+        &mut self,
+        data: &Dataset,
+        epoch: usize,
+        progress: &mut (dyn FnMut(usize, usize, f64) + Send),
     ) -> Result<EpochReport, TrainError> {
         let started = Instant::now();
         let mut order = std::mem::take(&mut self.order);
@@ -198,8 +214,11 @@ impl<T: Float> Trainer<T> {
         idx: &[usize],
         norms: &mut [f64],
     ) -> Result<(f64, usize), TrainError> {
-        self.gather(data, idx);
-        self.step(idx.len(), data.dim(), norms)
+        // On a pool thread, as in `epoch` (a no-op when already on one).
+        rayon::scope(|_| {
+            self.gather(data, idx);
+            self.step(idx.len(), data.dim(), norms)
+        })
     }
 
     /// One optimiser step on the gathered batch; returns (loss, correct predictions).
@@ -210,7 +229,7 @@ impl<T: Float> Trainer<T> {
         norms: &mut [f64],
     ) -> Result<(f64, usize), TrainError> {
         let x = Tensor::from_vec(std::mem::take(&mut self.x), &[rows, dim])?;
-        let mut params = reuse(std::mem::take(&mut self.vars));
+        let mut params: Vec<Var<'_, T>> = reuse(std::mem::take(&mut self.vars));
         let outcome = (|| {
             let tape = &self.tape;
             self.model.record_into(tape, &mut params);
@@ -352,9 +371,10 @@ pub fn evaluate<T: Float>(
     })
 }
 
-/// An empty vector of handles with `v`'s allocation, for another tape
-/// lifetime (collecting an empty `into_iter` reuses the buffer in place).
-fn reuse<'a, 'b, T: Float>(mut v: Vec<Var<'a, T>>) -> Vec<Var<'b, T>> {
+/// An empty vector of `B` with `v`'s allocation when the layouts agree
+/// (collecting an empty `into_iter` reuses the buffer in place; otherwise it
+/// simply allocates).
+fn reuse<A, B>(mut v: Vec<A>) -> Vec<B> {
     v.clear();
     v.into_iter()
         .map(|_| unreachable!("the vector is empty"))
@@ -375,4 +395,18 @@ fn sum_of_squares<T: Float>(x: &[T]) -> f64 {
     }
     let tail: f64 = rest.iter().map(|&v| v.as_f64() * v.as_f64()).sum();
     acc.iter().sum::<f64>() + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuse_keeps_the_allocation() {
+        let v: Vec<(usize, usize)> = Vec::with_capacity(8);
+        let at = v.as_ptr() as usize;
+        let w: Vec<Var<'_, f32>> = reuse(v);
+        assert_eq!(w.as_ptr() as usize, at);
+        assert!(w.capacity() >= 8 && w.is_empty());
+    }
 }
