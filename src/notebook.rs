@@ -5,7 +5,7 @@
 
 use crate::error::Result;
 use crate::rng::NumpyRandom;
-use crate::tape::{Tape, Var};
+use crate::tape::{Grads, Tape, Var};
 use crate::tensor::Tensor;
 
 /// The XOR inputs `X` (`[4, 2]`) and targets `y` (`[4, 1]`) in the notebook's order.
@@ -36,6 +36,21 @@ pub struct Forward<'t> {
     pub act: Vec<Var<'t, f64>>,
     /// `L = 0.5·Σ(y − ŷ)²`.
     pub loss: Var<'t, f64>,
+}
+
+impl Forward<'_> {
+    /// ∂L/∂Wₖ for every layer, read from a backward pass of this forward pass.
+    pub fn weight_grads(&self, grads: &Grads<f64>) -> Vec<Tensor<f64>> {
+        self.weights
+            .iter()
+            .map(|w| {
+                grads
+                    .get(*w)
+                    .cloned()
+                    .expect("every weight reaches the loss")
+            })
+            .collect()
+    }
 }
 
 /// The notebook's names for layer `k` (1-based) of `depth`: pre-activation and activation.

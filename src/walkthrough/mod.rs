@@ -301,16 +301,7 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
                 .collect(),
         })
     })?;
-    let gradients: Vec<Tensor<f64>> = fwd
-        .weights
-        .iter()
-        .map(|w| {
-            grads
-                .get(*w)
-                .cloned()
-                .expect("every weight reaches the loss")
-        })
-        .collect();
+    let gradients: Vec<Tensor<f64>> = fwd.weight_grads(&grads);
     apply(&mut weights, &gradients, settings.lr);
     let train_seconds = started.elapsed().as_secs_f64();
 

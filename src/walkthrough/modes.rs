@@ -40,16 +40,7 @@ pub fn compare(
     tape.reset_madds();
     let grads = tape.backward(fwd.loss)?;
     let reverse_madds = tape.madds();
-    let reverse: Vec<Tensor<f64>> = fwd
-        .weights
-        .iter()
-        .map(|w| {
-            grads
-                .get(*w)
-                .cloned()
-                .expect("every weight reaches the loss")
-        })
-        .collect();
+    let reverse: Vec<Tensor<f64>> = fwd.weight_grads(&grads);
 
     tape.reset_madds();
     let mut forward = Vec::with_capacity(weights.len());
