@@ -3,6 +3,8 @@
 //! layer, loss `0.5·Σ(y − ŷ)²`. With layers `2,2,1` and seed 42 it is the
 //! tutorial's network, number for number.
 
+use std::borrow::Cow;
+
 use crate::error::Result;
 use crate::rng::NumpyRandom;
 use crate::tape::{Grads, Tape, Var};
@@ -53,12 +55,26 @@ impl Forward<'_> {
     }
 }
 
-/// The notebook's names for layer `k` (1-based) of `depth`: pre-activation and activation.
-pub fn layer_names(k: usize, depth: usize) -> (String, String) {
+/// The notebook's names for layer `k` (1-based) of `depth`: pre-activation and
+/// activation (borrowed where they are fixed, so recording a step of the
+/// notebook's network allocates no name).
+pub fn layer_names(k: usize, depth: usize) -> (Cow<'static, str>, Cow<'static, str>) {
     match (k == depth, depth) {
         (true, _) => ("output_input".into(), "predicted_output".into()),
         (false, 2) => ("hidden_input".into(), "hidden_output".into()),
-        (false, _) => (format!("hidden_input_{k}"), format!("hidden_output_{k}")),
+        (false, _) => (
+            format!("hidden_input_{k}").into(),
+            format!("hidden_output_{k}").into(),
+        ),
+    }
+}
+
+/// `"W<k>"` (1-based), borrowed for the first nine layers.
+fn weight_name(k: usize) -> Cow<'static, str> {
+    const NAMES: [&str; 9] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"];
+    match NAMES.get(k - 1) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(format!("W{k}")),
     }
 }
 
@@ -77,7 +93,7 @@ pub fn forward<'t>(
     let (mut pre, mut act) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
     let mut a = xv;
     for (k, w) in weights.iter().enumerate() {
-        let wv = tape.param(w).named(format!("W{}", k + 1));
+        let wv = tape.param(w).named(weight_name(k + 1));
         let (zn, an) = layer_names(k + 1, depth);
         let z = a.matmul(wv)?.named(zn);
         a = z.sigmoid().named(an);
