@@ -1,5 +1,6 @@
 //! Kernel benchmarks: the notebook step (f64), one MLP training step
-//! 784-256-128-10 at batch 128 (f32), and f32 GEMM at 256, 512 and 1024.
+//! 784-256-128-10 at batch 128 (f32), f32 GEMM at 256, 512 and 1024 and at
+//! the MLP's shapes, and the fused ops of a layer (bias + ReLU, cross-entropy).
 //! Run with `cargo bench --bench engine`; figures go in the issues' notes.
 
 use backprop::data::{Dataset, LoadOptions};
@@ -95,5 +96,81 @@ fn gemm_f32(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, notebook_step, mlp_step, gemm_f32);
+/// f32 GEMM at the MLP's shapes (batch 128), with transposed operands read
+/// through strides as the backward pass reads them.
+fn gemm_mlp_shapes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gemm_f32_mlp");
+    group.sample_size(30);
+    // (name, m, k, n, A transposed, B transposed): forward x·Wᵀ, dW = Gᵀ·X, dX = G·W.
+    let cases = [
+        ("fwd_128x784x256", 128, 784, 256, false, true),
+        ("fwd_128x256x128", 128, 256, 128, false, true),
+        ("dW_256x128x784", 256, 128, 784, true, false),
+        ("dX_128x128x256", 128, 128, 256, false, false),
+    ];
+    for (name, m, k, n, ta, tb) in cases {
+        let mut rng = NumpyRandom::seed(2);
+        let a = rng.rand::<f32>(&[m * k]).unwrap();
+        let b = rng.rand::<f32>(&[k * n]).unwrap();
+        let mut out = vec![0f32; m * n];
+        let (ar, ac) = if ta { (k, m) } else { (m, k) };
+        let (br, bc) = if tb { (n, k) } else { (k, n) };
+        group.throughput(Throughput::Elements((2 * m * k * n) as u64));
+        group.bench_function(name, |bench| {
+            bench.iter(|| {
+                gemm(
+                    1.0,
+                    MatRef::new(a.data(), ar, ac, ta),
+                    MatRef::new(b.data(), br, bc, tb),
+                    0.0,
+                    &mut out,
+                );
+                black_box(&out);
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The fused and element-wise ops of a Linear + ReLU layer at batch 128:
+/// forward and backward of `relu(z + b)` for `z: [128, 256]`.
+fn fused_ops(c: &mut Criterion) {
+    let mut rng = NumpyRandom::seed(3);
+    let z = rng.rand::<f32>(&[128, 256]).unwrap();
+    let b = rng.rand::<f32>(&[256]).unwrap();
+    let labels: Vec<usize> = (0..128).map(|i| i % 10).collect();
+    let logits = rng.rand::<f32>(&[128, 10]).unwrap();
+    let mut tape = Tape::<f32>::new();
+    c.bench_function("add_bias_relu_fwd_bwd_128x256", |bench| {
+        bench.iter(|| {
+            let g = {
+                let (zv, bv) = (tape.param(&z), tape.param(&b));
+                let loss = zv.add_bias(bv).unwrap().relu().sum();
+                tape.backward(loss).unwrap()
+            };
+            tape.recycle(g);
+            tape.clear();
+        })
+    });
+    c.bench_function("cross_entropy_fwd_bwd_128x10", |bench| {
+        bench.iter(|| {
+            let g = {
+                let x = tape.param(&logits);
+                let loss = x.cross_entropy(tape.labels(&labels)).unwrap();
+                tape.backward(loss).unwrap()
+            };
+            tape.recycle(g);
+            tape.clear();
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    notebook_step,
+    mlp_step,
+    gemm_f32,
+    gemm_mlp_shapes,
+    fused_ops
+);
 criterion_main!(benches);
