@@ -34,6 +34,14 @@ fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
 fn sum_into<T: Float>(x: &Tensor<T>, axis: Option<usize>, scale: T, out: &mut [T]) {
     let (outer, len, inner) = split(x.shape(), axis);
     let xd = x.data();
+    if inner == 1 && len > 0 {
+        // A contiguous line per output (a full sum, or the last axis): the
+        // same left-to-right additions, without a one-element slice each.
+        for (d, line) in out.iter_mut().zip(xd.chunks_exact(len.max(1))) {
+            *d = line.iter().fold(*d, |acc, &v| acc + v) * scale;
+        }
+        return;
+    }
     for o in 0..outer {
         let dst = &mut out[o * inner..(o + 1) * inner];
         for i in 0..len {
@@ -60,6 +68,12 @@ fn spread<T: Float>(
     let mut dx = tape.alloc_overwrite(x.shape());
     tape.count_madds(x.numel());
     let (dd, gd) = (dx.data_mut(), g.data());
+    if inner == 1 {
+        for (line, &gv) in dd.chunks_exact_mut(len.max(1)).zip(gd) {
+            line.fill(gv * scale);
+        }
+        return dx;
+    }
     for o in 0..outer {
         for i in 0..len {
             let dst = &mut dd[(o * len + i) * inner..(o * len + i + 1) * inner];
