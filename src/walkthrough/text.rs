@@ -41,6 +41,7 @@ fn shown(out: &mut String, label: &str, value: &str) {
 struct Words {
     title: &'static str,
     network: &'static str,
+    layers_kind: &'static str,
     initial: &'static str,
     dataset: &'static str,
     forward: &'static str,
@@ -67,7 +68,8 @@ struct Words {
 
 const EN: Words = Words {
     title: "backprop walkthrough: the seed notebook's network, step by step",
-    network: "Network: sigmoid layers without biases",
+    network: "Network:",
+    layers_kind: "sigmoid layers without biases",
     initial: "Step 1. Initial weights",
     dataset: "Step 2. The dataset (XOR): inputs X and expected outputs y",
     forward: "Step 3. Forward pass: zₖ = aₖ₋₁·Wₖ, aₖ = σ(zₖ) = 1/(1 + e^(−zₖ)), a₀ = X",
@@ -99,7 +101,8 @@ const EN: Words = Words {
 
 const PT: Words = Words {
     title: "backprop walkthrough: a rede do notebook, passo a passo",
-    network: "Rede: camadas sigmoides sem viés",
+    network: "Rede:",
+    layers_kind: "camadas sigmoides sem viés",
     initial: "Passo 1: Inicialização dos Pesos",
     dataset: "Passo 2: Definindo o dataset de entrada (X) e saída esperada (y), o XOR",
     forward: "Passo 3: Forward Pass (Passagem para frente): zₖ = aₖ₋₁·Wₖ, aₖ = σ(zₖ) = 1/(1 + e^(−zₖ)), a₀ = X",
@@ -158,9 +161,10 @@ pub fn first_step(w: &Walkthrough, lang: Lang) -> String {
     let _ = writeln!(out, "{}\n", t.title);
     let _ = writeln!(
         out,
-        "{} {}; seed {}; lr {}; L = 0.5·Σ(y − ŷ)²\n",
+        "{} {}, {}; seed {}; lr {}; L = 0.5·Σ(y − ŷ)²\n",
         t.network,
         sizes.join("-"),
+        t.layers_kind,
         s.seed,
         format_py_float(s.lr)
     );
