@@ -236,18 +236,6 @@ impl<T: Float> Mlp<T> {
             .flat_map(|l| std::iter::once(&mut l.weight).chain(l.bias.as_mut()))
     }
 
-    /// The parameters in [`Mlp::named_params`] order, mutable.
-    pub fn params_mut(&mut self) -> Vec<&mut Tensor<T>> {
-        let mut out = Vec::new();
-        for l in &mut self.layers {
-            out.push(&mut l.weight);
-            if let Some(b) = &mut l.bias {
-                out.push(b);
-            }
-        }
-        out
-    }
-
     /// Puts every parameter on the tape (in [`Mlp::named_params`] order).
     pub fn record<'t>(&self, tape: &'t Tape<T>) -> Vec<Var<'t, T>> {
         let mut out = Vec::new();

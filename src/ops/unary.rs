@@ -222,17 +222,6 @@ pub(crate) fn custom_vjp<T: Float>(
     y: &Tensor<T>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    chain(tape, x, y, g, op.df)
-}
-
-/// `x̄ᵢ = ḡᵢ · df(xᵢ, yᵢ)`, element by element.
-fn chain<T: Float>(
-    tape: &Tape<T>,
-    x: &Tensor<T>,
-    y: &Tensor<T>,
-    g: &Tensor<T>,
-    df: impl Fn(T, T) -> T,
-) -> Tensor<T> {
     let mut dx = tape.alloc_overwrite(x.shape());
     for (((d, &xi), &yi), &gi) in dx
         .data_mut()
@@ -241,41 +230,37 @@ fn chain<T: Float>(
         .zip(y.data())
         .zip(g.data())
     {
-        *d = gi * df(xi, yi);
+        *d = gi * (op.df)(xi, yi);
     }
     tape.count_madds(x.numel());
     dx
 }
 
 impl<'t, T: Float> Var<'t, T> {
-    /// Records `y = f(x)` element by element as a node of kind `op`.
+    /// Records an element-wise node of kind `op`, its value written by
+    /// `kernel(x, y)` over whole slices.
     #[track_caller]
-    fn map(self, op: Op<T>, f: impl Fn(T) -> T) -> Var<'t, T> {
+    fn map(self, op: Op<T>, kernel: impl FnOnce(&[T], &mut [T])) -> Var<'t, T> {
         let tape = self.tape();
         let mut y = tape.alloc_overwrite(self.shape());
-        {
-            let x = self.value();
-            for (o, &xi) in y.data_mut().iter_mut().zip(x.data()) {
-                *o = f(xi);
-            }
-        }
+        kernel(self.value().data(), y.data_mut());
         let id = tape.push(op, &[self.id()], y, Location::caller());
         Var::new(tape, id)
     }
 
     #[track_caller]
     fn unary(self, u: Unary) -> Var<'t, T> {
-        let tape = self.tape();
-        let mut y = tape.alloc_overwrite(self.shape());
-        u.f_slice(self.value().data(), y.data_mut());
-        let id = tape.push(Op::Unary(u), &[self.id()], y, Location::caller());
-        Var::new(tape, id)
+        self.map(Op::Unary(u), |x, y| u.f_slice(x, y))
     }
 
     /// Applies a user-defined element-wise op (see [`Custom`]).
     #[track_caller]
     pub fn map_custom(self, op: Custom<T>) -> Var<'t, T> {
-        self.map(Op::Custom(op), op.f)
+        self.map(Op::Custom(op), |x, y| {
+            for (o, &xi) in y.iter_mut().zip(x) {
+                *o = (op.f)(xi);
+            }
+        })
     }
 
     /// `−x` (also `-x` through `std::ops::Neg`).
