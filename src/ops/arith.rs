@@ -71,37 +71,58 @@ pub(crate) fn vjp<T: Float>(
     needs: &[bool],
     contribs: &mut [Option<Tensor<T>>],
 ) {
-    let (a, b) = (inputs[0], inputs[1]);
-    let (ad, bd, yd, gd) = (a.data(), b.data(), y.data(), g.data());
-    // One plain loop per rule (the op is chosen outside the loop).
-    let zip1 = |f: fn(T, T) -> T, other: &[T]| {
-        let mut d = tape.alloc_overwrite(g.shape());
-        for ((o, &gi), &v) in d.data_mut().iter_mut().zip(gd).zip(other) {
+    tape.count_madds(needs.iter().filter(|&&n| n).count() * g.numel());
+    for k in 0..2 {
+        if needs[k] {
+            let mut d = tape.alloc_overwrite(g.shape());
+            binary_vjp_into(
+                op,
+                k,
+                inputs[0].data(),
+                inputs[1].data(),
+                y.data(),
+                g.data(),
+                d.data_mut(),
+            );
+            contribs[k] = Some(d);
+        }
+    }
+}
+
+/// Forward over whole slices of equal length: `y = a ∘ b` element by element.
+pub(crate) fn binary_forward<T: Float>(op: Binary, a: &[T], b: &[T], y: &mut [T]) {
+    for ((o, &x), &z) in y.iter_mut().zip(a).zip(b) {
+        *o = op.f(x, z);
+    }
+}
+
+/// Input `k`'s VJP contribution over whole slices, one plain loop per rule
+/// (the op is chosen outside the loop).
+pub(crate) fn binary_vjp_into<T: Float>(
+    op: Binary,
+    k: usize,
+    a: &[T],
+    b: &[T],
+    y: &[T],
+    g: &[T],
+    out: &mut [T],
+) {
+    let zip1 = |out: &mut [T], f: fn(T, T) -> T, other: &[T]| {
+        for ((o, &gi), &v) in out.iter_mut().zip(g).zip(other) {
             *o = f(gi, v);
         }
-        d
     };
-    tape.count_madds(needs.iter().filter(|&&n| n).count() * g.numel());
-    if needs[0] {
-        contribs[0] = Some(match op {
-            Binary::Add | Binary::Sub => tape.alloc_copy(g),
-            Binary::Mul => zip1(|gi, b| gi * b, bd),
-            Binary::Div => zip1(|gi, b| gi / b, bd),
-        });
-    }
-    if needs[1] {
-        contribs[1] = Some(match op {
-            Binary::Add => tape.alloc_copy(g),
-            Binary::Sub => zip1(|gi, _| -gi, gd),
-            Binary::Mul => zip1(|gi, a| gi * a, ad),
-            Binary::Div => {
-                let mut d = tape.alloc_overwrite(g.shape());
-                for (((o, &gi), &y), &b) in d.data_mut().iter_mut().zip(gd).zip(yd).zip(bd) {
-                    *o = -gi * y / b;
-                }
-                d
+    match (op, k) {
+        (Binary::Add | Binary::Sub, 0) | (Binary::Add, _) => out.copy_from_slice(g),
+        (Binary::Mul, 0) => zip1(out, |gi, b| gi * b, b),
+        (Binary::Div, 0) => zip1(out, |gi, b| gi / b, b),
+        (Binary::Sub, _) => zip1(out, |gi, _| -gi, g),
+        (Binary::Mul, _) => zip1(out, |gi, a| gi * a, a),
+        (Binary::Div, _) => {
+            for (((o, &gi), &y), &b) in out.iter_mut().zip(g).zip(y).zip(b) {
+                *o = -gi * y / b;
             }
-        });
+        }
     }
 }
 
@@ -161,12 +182,7 @@ impl<'t, T: Float> Var<'t, T> {
             rhs.broadcast_at(target, loc)?
         };
         let mut y = tape.alloc_overwrite(target);
-        {
-            let (av, bv) = (a.value(), b.value());
-            for ((o, &x), &z) in y.data_mut().iter_mut().zip(av.data()).zip(bv.data()) {
-                *o = op.f(x, z);
-            }
-        }
+        binary_forward(op, a.value().data(), b.value().data(), y.data_mut());
         let id = tape.push(Op::Binary(op), &[a.id(), b.id()], y, loc);
         Ok(Var::new(tape, id))
     }
@@ -216,21 +232,8 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let c = sb.dims()[0];
         let mut y = tape.alloc_overwrite(sz);
-        {
-            let (zv, bv) = (self.value(), b.value());
-            // y[n, c] = z[n, c] + b[c]
-            for (yr, zr) in y
-                .data_mut()
-                .chunks_mut(c.max(1))
-                .zip(zv.data().chunks(c.max(1)))
-            {
-                for ((o, &z), &bb) in yr.iter_mut().zip(zr).zip(bv.data()) {
-                    *o = z + bb;
-                }
-            }
-        }
+        add_bias_forward(self.value().data(), b.value().data(), y.data_mut());
         Ok(Var::new(
             tape,
             tape.push(Op::AddBias, &[self.id(), b.id()], y, loc),
@@ -250,16 +253,30 @@ pub(crate) fn add_bias_vjp<T: Float>(
         contribs[0] = Some(tape.alloc_copy(g));
     }
     if needs[1] {
-        let b = inputs[1];
-        let c = b.numel();
-        let mut db = tape.alloc(b.shape());
-        for row in g.data().chunks(c.max(1)) {
-            for (d, &gv) in db.data_mut().iter_mut().zip(row) {
-                *d += gv;
-            }
-        }
+        let mut db = tape.alloc_overwrite(inputs[1].shape());
+        add_bias_db_into(g.data(), db.data_mut());
         tape.count_madds(g.numel());
         contribs[1] = Some(db);
+    }
+}
+
+/// `y[n, c] = z[n, c] + b[c]` over whole slices (`b.len()` = C).
+pub(crate) fn add_bias_forward<T: Float>(z: &[T], b: &[T], y: &mut [T]) {
+    let c = b.len().max(1);
+    for (yr, zr) in y.chunks_mut(c).zip(z.chunks(c)) {
+        for ((o, &z), &bb) in yr.iter_mut().zip(zr).zip(b) {
+            *o = z + bb;
+        }
+    }
+}
+
+/// `b̄[c] = Σₙ ḡ[n, c]`, rows added in order into `db` (`db.len()` = C).
+pub(crate) fn add_bias_db_into<T: Float>(g: &[T], db: &mut [T]) {
+    db.fill(T::zero());
+    for row in g.chunks(db.len().max(1)) {
+        for (d, &gv) in db.iter_mut().zip(row) {
+            *d += gv;
+        }
     }
 }
 

@@ -14,13 +14,7 @@ use crate::tensor::{Shape, Tensor};
 impl<'t, T: Float> Var<'t, T> {
     /// Records a loss `finish(Σ term(ŷᵢ, yᵢ), n)` after checking that `target` has `self`'s shape.
     #[track_caller]
-    fn pairwise_loss(
-        self,
-        target: Var<'t, T>,
-        op: Op<T>,
-        term: impl Fn(f64, f64) -> f64,
-        finish: impl Fn(f64, f64) -> f64,
-    ) -> Result<Var<'t, T>> {
+    fn pairwise_loss(self, target: Var<'t, T>, op: Op<T>) -> Result<Var<'t, T>> {
         let loc = Location::caller();
         let tape = self.tape();
         tape.check_same(target.tape(), op.name(), loc)?;
@@ -35,16 +29,8 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let total: f64 = {
-            let (p, t) = (self.value(), target.value());
-            p.data()
-                .iter()
-                .zip(t.data())
-                .map(|(&a, &b)| term(a.as_f64(), b.as_f64()))
-                .sum()
-        };
         let mut y = tape.alloc(Shape::SCALAR);
-        y.data_mut()[0] = T::from_f64(finish(total, sp.numel() as f64));
+        y.data_mut()[0] = pairwise_forward(op, self.value().data(), target.value().data());
         Ok(Var::new(
             tape,
             tape.push(op, &[self.id(), target.id()], y, loc),
@@ -54,78 +40,98 @@ impl<'t, T: Float> Var<'t, T> {
     /// Mean squared error `(1/n)·Σ(ŷ − y)²` (PyTorch's `MSELoss`); `self` is ŷ.
     #[track_caller]
     pub fn mse(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
-        self.pairwise_loss(target, Op::Mse, |p, t| (p - t) * (p - t), |sum, n| sum / n)
+        self.pairwise_loss(target, Op::Mse)
     }
 }
 
-/// Writes `contribs[k] = rule_k(i, ḡ)` element by element for each needed input.
-fn pairwise_vjp<T: Float>(
+/// The forward rule of a pairwise loss over prediction `p` and target `t`:
+/// `finish(Σ term(pᵢ, tᵢ), n)`, accumulated in `f64` left to right, rounded once.
+pub(crate) fn pairwise_forward<T: Float>(op: Op<T>, p: &[T], t: &[T]) -> T {
+    // Σ term(ŷᵢ, yᵢ), one monomorphic loop per loss.
+    fn total<T: Float>(p: &[T], t: &[T], term: impl Fn(f64, f64) -> f64) -> f64 {
+        p.iter()
+            .zip(t)
+            .map(|(&a, &b)| term(a.as_f64(), b.as_f64()))
+            .sum()
+    }
+    let n = p.len() as f64;
+    T::from_f64(match op {
+        Op::Mse => total(p, t, |p, t| (p - t) * (p - t)) / n,
+        Op::HalfSse => 0.5 * total(p, t, |p, t| (t - p) * (t - p)),
+        Op::BceWithLogits => total(p, t, |x, y| x.max(0.0) - x * y + (-x.abs()).exp().ln_1p()) / n,
+        _ => unreachable!("not a pairwise loss"),
+    })
+}
+
+/// Input `k`'s VJP contribution of a pairwise loss with upstream `g` (a
+/// scalar), element by element: `out[i] = rule_k(p[i], t[i])`.
+pub(crate) fn pairwise_vjp_into<T: Float>(
+    op: Op<T>,
+    k: usize,
+    g: T,
+    p: &[T],
+    t: &[T],
+    out: &mut [T],
+) {
+    let n = p.len();
+    let sigmoid = |x: T| T::one() / (T::one() + (-x).exp());
+    fn apply<T: Float>(out: &mut [T], p: &[T], t: &[T], rule: impl Fn(T, T) -> T) {
+        for ((o, &a), &b) in out.iter_mut().zip(p).zip(t) {
+            *o = rule(a, b);
+        }
+    }
+    match op {
+        // MSE: ∂L/∂ŷ = 2(ŷ − y)/n, ∂L/∂y = −2(ŷ − y)/n.
+        Op::Mse => {
+            let s = g * T::from_f64(2.0 / n as f64);
+            match k {
+                0 => apply(out, p, t, |p, t| s * (p - t)),
+                _ => apply(out, p, t, |p, t| s * (t - p)),
+            }
+        }
+        // Half SSE: ∂L/∂ŷ = ŷ − y (the notebook's `error = y − ŷ` is its negative), ∂L/∂y = y − ŷ.
+        Op::HalfSse => match k {
+            0 => apply(out, p, t, |p, t| g * (p - t)),
+            _ => apply(out, p, t, |p, t| g * (t - p)),
+        },
+        // BCE with logits: ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x (each divided by n for the mean).
+        Op::BceWithLogits => {
+            let s = g / T::from_f64(n as f64);
+            match k {
+                0 => apply(out, p, t, |x, y| s * (sigmoid(x) - y)),
+                _ => apply(out, p, t, |x, _| -s * x),
+            }
+        }
+        _ => unreachable!("not a pairwise loss"),
+    }
+}
+
+/// The VJP of a pairwise loss node, through [`pairwise_vjp_into`].
+pub(crate) fn pairwise_vjp<T: Float>(
     tape: &Tape<T>,
+    op: Op<T>,
     inputs: &[&Tensor<T>],
+    g: &Tensor<T>,
     needs: &[bool],
     contribs: &mut [Option<Tensor<T>>],
-    rules: [&dyn Fn(T, T) -> T; 2],
 ) {
     let (p, t) = (inputs[0], inputs[1]);
     for k in 0..2 {
         if needs[k] {
             tape.count_madds(p.numel());
             let mut d = tape.alloc_overwrite(p.shape());
-            for ((o, &a), &b) in d.data_mut().iter_mut().zip(p.data()).zip(t.data()) {
-                *o = rules[k](a, b);
-            }
+            pairwise_vjp_into(op, k, g.data()[0], p.data(), t.data(), d.data_mut());
             contribs[k] = Some(d);
         }
     }
-}
-
-// MSE: ∂L/∂ŷ = 2(ŷ − y)/n, ∂L/∂y = −2(ŷ − y)/n.
-pub(crate) fn mse_vjp<T: Float>(
-    tape: &Tape<T>,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    let s = g.data()[0] * T::from_f64(2.0 / inputs[0].numel() as f64);
-    pairwise_vjp(
-        tape,
-        inputs,
-        needs,
-        contribs,
-        [&|p, t| s * (p - t), &|p, t| s * (t - p)],
-    );
 }
 
 impl<'t, T: Float> Var<'t, T> {
     /// `0.5·Σ(y − ŷ)²`, the seed notebook's loss (summed, not averaged); `self` is ŷ.
     #[track_caller]
     pub fn half_sse(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
-        self.pairwise_loss(
-            target,
-            Op::HalfSse,
-            |p, t| (t - p) * (t - p),
-            |sum, _| 0.5 * sum,
-        )
+        self.pairwise_loss(target, Op::HalfSse)
     }
-}
-
-// Half SSE: ∂L/∂ŷ = ŷ − y (the notebook's `error = y − ŷ` is its negative), ∂L/∂y = y − ŷ.
-pub(crate) fn half_sse_vjp<T: Float>(
-    tape: &Tape<T>,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    let s = g.data()[0];
-    pairwise_vjp(
-        tape,
-        inputs,
-        needs,
-        contribs,
-        [&|p, t| s * (p - t), &|p, t| s * (t - p)],
-    );
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -133,32 +139,8 @@ impl<'t, T: Float> Var<'t, T> {
     /// `BCEWithLogitsLoss`): `ℓ = max(x,0) − x·y + ln(1 + e^(−|x|))`, stable for any x.
     #[track_caller]
     pub fn bce_with_logits(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
-        self.pairwise_loss(
-            target,
-            Op::BceWithLogits,
-            |x, y| x.max(0.0) - x * y + (-x.abs()).exp().ln_1p(),
-            |sum, n| sum / n,
-        )
+        self.pairwise_loss(target, Op::BceWithLogits)
     }
-}
-
-// BCE with logits: ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x (each divided by n for the mean).
-pub(crate) fn bce_vjp<T: Float>(
-    tape: &Tape<T>,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    let s = g.data()[0] / T::from_f64(inputs[0].numel() as f64);
-    let sigmoid = |x: T| T::one() / (T::one() + (-x).exp());
-    pairwise_vjp(
-        tape,
-        inputs,
-        needs,
-        contribs,
-        [&|x, y| s * (sigmoid(x) - y), &|x, _| -s * x],
-    );
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -191,30 +173,16 @@ impl<'t, T: Float> Var<'t, T> {
             .into());
         }
         let classes = sx.dims()[1];
-        let total: f64 = {
-            let (x, l) = (self.value(), labels.value());
-            let mut total = 0.0;
-            for (n, &lab) in l.data().iter().enumerate() {
-                let c = lab.as_f64();
-                if !(c >= 0.0 && c < classes as f64 && c.fract() == 0.0) {
-                    return Err(ErrorKind::BadLabel {
-                        op: "cross_entropy",
-                        index: n,
-                        value: c,
-                        classes,
-                        location: loc,
-                    }
-                    .into());
-                }
-                let row = &x.data()[n * classes..(n + 1) * classes];
-                let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-                let s: T = row.iter().map(|&v| (v - m).exp()).sum();
-                total += (m - row[c as usize]).as_f64() + s.as_f64().ln();
-            }
-            total
-        };
+        let loss = cross_entropy_forward(self.value().data(), labels.value().data(), classes)
+            .map_err(|(index, value)| ErrorKind::BadLabel {
+                op: "cross_entropy",
+                index,
+                value,
+                classes,
+                location: loc,
+            })?;
         let mut y = tape.alloc(Shape::SCALAR);
-        y.data_mut()[0] = T::from_f64(total / sx.dims()[0] as f64);
+        y.data_mut()[0] = loss;
         Ok(Var::new(
             tape,
             tape.push(Op::CrossEntropy, &[self.id(), labels.id()], y, loc),
@@ -230,15 +198,43 @@ pub(crate) fn cross_entropy_vjp<T: Float>(
     contribs: &mut [Option<Tensor<T>>],
 ) {
     let (x, labels) = (inputs[0], inputs[1]);
-    let (n_rows, classes) = (x.dims()[0], x.dims()[1]);
-    let s = g.data()[0] / T::from_f64(n_rows as f64);
     let mut dx = tape.alloc_overwrite(x.shape());
     tape.count_madds(x.numel());
+    cross_entropy_vjp_into(g.data()[0], x.data(), labels.data(), dx.data_mut());
+    contribs[0] = Some(dx);
+}
+
+/// The mean cross-entropy of logits `x` (`[N, C]` row-major, `C = classes`)
+/// and labels `[N]`, accumulated in `f64` and rounded once; `Err((n, label))`
+/// for the first label that is not an integer in `0..C`.
+pub(crate) fn cross_entropy_forward<T: Float>(
+    x: &[T],
+    labels: &[T],
+    classes: usize,
+) -> Result<T, (usize, f64)> {
+    let mut total = 0.0;
+    for (n, &lab) in labels.iter().enumerate() {
+        let c = lab.as_f64();
+        if !(c >= 0.0 && c < classes as f64 && c.fract() == 0.0) {
+            return Err((n, c));
+        }
+        let row = &x[n * classes..(n + 1) * classes];
+        let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+        let s: T = row.iter().map(|&v| (v - m).exp()).sum();
+        total += (m - row[c as usize]).as_f64() + s.as_f64().ln();
+    }
+    Ok(T::from_f64(total / labels.len() as f64))
+}
+
+/// `x̄ = (softmax(x) − onehot(y))·ḡ/N` over whole slices (`dx` has `x`'s length).
+pub(crate) fn cross_entropy_vjp_into<T: Float>(g: T, x: &[T], labels: &[T], dx: &mut [T]) {
+    let n_rows = labels.len();
+    let classes = x.len().checked_div(n_rows).unwrap_or(0);
+    let s = g / T::from_f64(n_rows as f64);
     for ((drow, row), &lab) in dx
-        .data_mut()
         .chunks_mut(classes.max(1))
-        .zip(x.data().chunks(classes.max(1)))
-        .zip(labels.data())
+        .zip(x.chunks(classes.max(1)))
+        .zip(labels)
     {
         let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
         let sum: T = row.iter().map(|&v| (v - m).exp()).sum();
@@ -251,7 +247,6 @@ pub(crate) fn cross_entropy_vjp<T: Float>(
             *d = s * ((v - m).exp() / sum - onehot);
         }
     }
-    contribs[0] = Some(dx);
 }
 
 /// Forward mode of a pairwise loss: `L̇ = Σᵢ (∂ℓ/∂ŷᵢ·ŷ̇ᵢ + ∂ℓ/∂yᵢ·ẏᵢ)`, with the

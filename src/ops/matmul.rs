@@ -8,6 +8,7 @@ use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::gemm::{gemm, MatRef};
+use crate::tensor::product::product;
 use crate::tensor::{Shape, Tensor};
 
 /// A stored matrix as a GEMM operand.
@@ -61,13 +62,7 @@ impl<'t, T: Float> Var<'t, T> {
             }));
         }
         let mut c = tape.alloc_overwrite(Shape::new(&[m, n])?);
-        gemm(
-            T::one(),
-            mat(&self.value(), ta),
-            mat(&rhs.value(), tb),
-            T::zero(),
-            c.data_mut(),
-        );
+        product(mat(&self.value(), ta), mat(&rhs.value(), tb), c.data_mut());
         Ok(Var::new(
             tape,
             tape.push(Op::MatMul { ta, tb }, &[self.id(), rhs.id()], c, loc),
@@ -110,26 +105,29 @@ pub(crate) fn vjp<T: Float>(
     needs: &[bool],
     contribs: &mut [Option<Tensor<T>>],
 ) {
-    let (a, b) = (inputs[0], inputs[1]);
-    let product = |shape: Shape, x: MatRef<'_, T>, y: MatRef<'_, T>| {
-        let mut d = tape.alloc_overwrite(shape);
-        gemm(T::one(), x, y, T::zero(), d.data_mut());
-        tape.count_madds(x.logical().0 * x.logical().1 * y.logical().1);
-        d
-    };
-    if needs[0] {
-        contribs[0] = Some(match (ta, tb) {
-            (false, _) => product(a.shape(), mat(g, false), mat(b, !tb)),
-            (true, false) => product(a.shape(), mat(b, false), mat(g, true)),
-            (true, true) => product(a.shape(), mat(b, true), mat(g, true)),
-        });
+    for k in 0..2 {
+        if needs[k] {
+            let operands = [inputs[0], inputs[1], g];
+            let [(i, ti), (j, tj)] = vjp_plan(ta, tb, k);
+            let (x, y) = (mat(operands[i], ti), mat(operands[j], tj));
+            let mut d = tape.alloc_overwrite(inputs[k].shape());
+            product(x, y, d.data_mut());
+            tape.count_madds(x.logical().0 * x.logical().1 * y.logical().1);
+            contribs[k] = Some(d);
+        }
     }
-    if needs[1] {
-        contribs[1] = Some(match (ta, tb) {
-            (_, false) => product(b.shape(), mat(a, !ta), mat(g, false)),
-            (false, true) => product(b.shape(), mat(g, true), mat(a, false)),
-            (true, true) => product(b.shape(), mat(g, true), mat(a, true)),
-        });
+}
+
+/// Which stored operands (0 = A, 1 = B, 2 = Ḡ) and transpose flags make the
+/// product that is input `k`'s VJP contribution (the table above).
+pub(crate) fn vjp_plan(ta: bool, tb: bool, k: usize) -> [(usize, bool); 2] {
+    match (k, ta, tb) {
+        (0, false, _) => [(2, false), (1, !tb)],
+        (0, true, false) => [(1, false), (2, true)],
+        (0, true, true) => [(1, true), (2, true)],
+        (_, _, false) => [(0, !ta), (2, false)],
+        (_, false, true) => [(2, true), (0, false)],
+        (_, true, true) => [(2, true), (0, true)],
     }
 }
 

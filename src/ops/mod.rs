@@ -179,10 +179,10 @@ impl<T: Float> Op<T> {
             Op::LogSoftmax { axis } => {
                 contribs[0] = Some(softmax::log_softmax_vjp(tape, axis, out, g))
             }
-            Op::Mse => loss::mse_vjp(tape, inputs, g, needs, contribs),
-            Op::BceWithLogits => loss::bce_vjp(tape, inputs, g, needs, contribs),
+            Op::Mse | Op::BceWithLogits | Op::HalfSse => {
+                loss::pairwise_vjp(tape, *self, inputs, g, needs, contribs)
+            }
             Op::CrossEntropy => loss::cross_entropy_vjp(tape, inputs, g, contribs),
-            Op::HalfSse => loss::half_sse_vjp(tape, inputs, g, needs, contribs),
         }
     }
 }

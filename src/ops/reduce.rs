@@ -23,7 +23,7 @@ fn reduced(shape: Shape, axis: Option<usize>, keepdim: bool) -> Shape {
 }
 
 /// `(outer, len, inner)` of a reduction (`axis: None` reduces everything).
-fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
+pub(crate) fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
     match axis {
         None => (1, shape.numel(), 1),
         Some(a) => shape.split_at_axis(a),
@@ -31,14 +31,20 @@ fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
 }
 
 /// Σ over the middle index of `(outer, len, inner)`, scaled by `scale`.
-fn sum_into<T: Float>(x: &Tensor<T>, axis: Option<usize>, scale: T, out: &mut [T]) {
-    let (outer, len, inner) = split(x.shape(), axis);
-    let xd = x.data();
+/// `out` must hold zeros (or the values to add to).
+pub(crate) fn sum_into<T: Float>(
+    xd: &[T],
+    shape: Shape,
+    axis: Option<usize>,
+    scale: T,
+    out: &mut [T],
+) {
+    let (outer, len, inner) = split(shape, axis);
     if inner == 1 && len > 0 {
         // A contiguous line per output (a full sum, or the last axis): the
         // same left-to-right additions, without a one-element slice each.
         for (d, line) in out.iter_mut().zip(xd.chunks_exact(len.max(1))) {
-            *d = line.iter().fold(*d, |acc, &v| acc + v) * scale;
+            *d = sum_line(*d, line, scale);
         }
         return;
     }
@@ -56,6 +62,20 @@ fn sum_into<T: Float>(x: &Tensor<T>, axis: Option<usize>, scale: T, out: &mut [T
     }
 }
 
+/// `scale·(init + Σ line)`, added left to right: a full reduction's kernel.
+pub(crate) fn sum_line<T: Float>(init: T, line: &[T], scale: T) -> T {
+    line.iter().fold(init, |acc, &v| acc + v) * scale
+}
+
+/// The factor a reduction over `len` elements applies: 1 for a sum, 1/len for a mean.
+pub(crate) fn reduction_scale<T: Float>(mean: bool, len: usize) -> T {
+    if mean {
+        T::one() / T::from_f64(len as f64)
+    } else {
+        T::one()
+    }
+}
+
 /// x̄[o,i,n] = scale·ḡ[o,n]: the reduced gradient copied back along the axis.
 fn spread<T: Float>(
     tape: &Tape<T>,
@@ -64,15 +84,26 @@ fn spread<T: Float>(
     scale: T,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    let (outer, len, inner) = split(x.shape(), axis);
     let mut dx = tape.alloc_overwrite(x.shape());
     tape.count_madds(x.numel());
-    let (dd, gd) = (dx.data_mut(), g.data());
+    spread_into(x.shape(), axis, scale, g.data(), dx.data_mut());
+    dx
+}
+
+/// `dd[o,i,n] = scale·gd[o,n]` over whole slices, `dd` of the input's `shape`.
+pub(crate) fn spread_into<T: Float>(
+    shape: Shape,
+    axis: Option<usize>,
+    scale: T,
+    gd: &[T],
+    dd: &mut [T],
+) {
+    let (outer, len, inner) = split(shape, axis);
     if inner == 1 {
         for (line, &gv) in dd.chunks_exact_mut(len.max(1)).zip(gd) {
             line.fill(gv * scale);
         }
-        return dx;
+        return;
     }
     for o in 0..outer {
         for i in 0..len {
@@ -82,7 +113,6 @@ fn spread<T: Float>(
             }
         }
     }
-    dx
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -99,10 +129,20 @@ impl<'t, T: Float> Var<'t, T> {
             let x = self.value();
             let (_, len, _) = split(shape, axis);
             match op {
-                Op::Sum { .. } => sum_into(&x, axis, T::one(), y.data_mut()),
-                Op::Mean { .. } => {
-                    sum_into(&x, axis, T::one() / T::from_f64(len as f64), y.data_mut())
-                }
+                Op::Sum { .. } => sum_into(
+                    x.data(),
+                    shape,
+                    axis,
+                    reduction_scale(false, len),
+                    y.data_mut(),
+                ),
+                Op::Mean { .. } => sum_into(
+                    x.data(),
+                    shape,
+                    axis,
+                    reduction_scale(true, len),
+                    y.data_mut(),
+                ),
                 Op::Max { .. } => max_into(&x, axis.expect("max has an axis"), y.data_mut()),
                 _ => unreachable!("not a reduction"),
             }
@@ -163,7 +203,7 @@ pub(crate) fn sum_jvp<T: Float>(
         T::one()
     };
     let mut out = tape.alloc(y.shape());
-    sum_into(dx, axis, scale, out.data_mut());
+    sum_into(dx.data(), dx.shape(), axis, scale, out.data_mut());
     tape.count_madds(dx.numel());
     out
 }
@@ -205,7 +245,7 @@ pub(crate) fn mean_vjp<T: Float>(
     g: &Tensor<T>,
 ) -> Tensor<T> {
     let (_, len, _) = split(x.shape(), axis);
-    spread(tape, x, axis, T::one() / T::from_f64(len as f64), g)
+    spread(tape, x, axis, reduction_scale(true, len), g)
 }
 
 /// maxᵢ x[o,i,n]; NaN propagates (as in PyTorch).

@@ -223,17 +223,23 @@ pub(crate) fn custom_vjp<T: Float>(
     g: &Tensor<T>,
 ) -> Tensor<T> {
     let mut dx = tape.alloc_overwrite(x.shape());
-    for (((d, &xi), &yi), &gi) in dx
-        .data_mut()
-        .iter_mut()
-        .zip(x.data())
-        .zip(y.data())
-        .zip(g.data())
-    {
-        *d = gi * (op.df)(xi, yi);
-    }
+    custom_chain(op, x.data(), y.data(), g.data(), dx.data_mut());
     tape.count_madds(x.numel());
     dx
+}
+
+/// A [`Custom`] op's forward rule over whole slices: `y = f(x)`.
+pub(crate) fn custom_forward<T: Float>(op: Custom<T>, x: &[T], y: &mut [T]) {
+    for (o, &xi) in y.iter_mut().zip(x) {
+        *o = (op.f)(xi);
+    }
+}
+
+/// A [`Custom`] op's chain-rule step over whole slices: `x̄ = ḡ ⊙ f′(x)`.
+pub(crate) fn custom_chain<T: Float>(op: Custom<T>, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
+    for (((d, &xi), &yi), &gi) in out.iter_mut().zip(x).zip(y).zip(g) {
+        *d = gi * (op.df)(xi, yi);
+    }
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -256,11 +262,7 @@ impl<'t, T: Float> Var<'t, T> {
     /// Applies a user-defined element-wise op (see [`Custom`]).
     #[track_caller]
     pub fn map_custom(self, op: Custom<T>) -> Var<'t, T> {
-        self.map(Op::Custom(op), |x, y| {
-            for (o, &xi) in y.iter_mut().zip(x) {
-                *o = (op.f)(xi);
-            }
-        })
+        self.map(Op::Custom(op), |x, y| custom_forward(op, x, y))
     }
 
     /// `−x` (also `-x` through `std::ops::Neg`).

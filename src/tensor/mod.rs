@@ -8,6 +8,7 @@
 //! type, its errors and its compile time small, and every kernel visible.
 
 pub mod gemm;
+pub mod product;
 mod shape;
 
 pub(crate) use shape::for_each_broadcast;

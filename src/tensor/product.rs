@@ -1,0 +1,163 @@
+//! The one entry point for matrix products `C = op(A)·op(B)`: tiny products by
+//! a direct loop on the calling thread (no packing, no thread pool, no
+//! allocation), the rest by the packed [`gemm`](super::gemm) kernel.
+//!
+//! The tape's ops and the [`Replay`](crate::tape::Replay) of a recorded step
+//! both go through [`Product`], so the two agree bit for bit.
+
+use super::gemm::{gemm, MatRef};
+use crate::float::Float;
+
+/// Products of at most this many multiply-adds (`m·n·k`) take the direct loop:
+/// below it, packing operands for the blocked kernel costs more than it saves
+/// (the notebook's 4×2·2×2 product is 16 multiply-adds).
+pub const DIRECT_MAX_MADDS: usize = 4096;
+
+/// How a product of given shapes is computed, chosen once from the shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// `C[i,j] = Σₚ A[i,p]·B[p,j]` by three nested loops, p innermost and in order.
+    Direct,
+    /// The blocked, packed GEMM kernel (threads above its own threshold).
+    Blocked,
+}
+
+impl Product {
+    /// The kernel for an `m×k · k×n` product.
+    pub fn for_shape(m: usize, k: usize, n: usize) -> Product {
+        if m.saturating_mul(n).saturating_mul(k) <= DIRECT_MAX_MADDS {
+            Product::Direct
+        } else {
+            Product::Blocked
+        }
+    }
+
+    /// `C ← op(A)·op(B)` (overwriting `C`, row-major `m×n`).
+    ///
+    /// Panics if the operands' logical shapes disagree or `c` has the wrong
+    /// length (callers check shapes first and return errors).
+    pub fn run<T: Float>(self, a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
+        match self {
+            Product::Direct => direct(a, b, c),
+            Product::Blocked => gemm(T::one(), a, b, T::zero(), c),
+        }
+    }
+}
+
+/// `C ← op(A)·op(B)` with the kernel [`Product::for_shape`] picks.
+pub fn product<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
+    let (m, k) = a.logical();
+    let n = b.logical().1;
+    Product::for_shape(m, k, n).run(a, b, c)
+}
+
+/// The direct loop: each `C[i,j]` a left-to-right sum of its `k` products.
+fn direct<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
+    let (m, k) = a.logical();
+    let (k2, n) = b.logical();
+    assert_eq!(k, k2, "product: inner dimensions differ");
+    Direct::new(m, k, n, a.trans, b.trans).run(a.data, b.data, c);
+}
+
+/// A direct product's shape and strides, worked out once: a replayed step
+/// keeps one per tiny product and calls [`Direct::run`] on fresh operands.
+#[derive(Clone, Copy, Debug)]
+pub struct Direct {
+    m: usize,
+    k: usize,
+    n: usize,
+    rsa: usize,
+    csa: usize,
+    rsb: usize,
+    csb: usize,
+}
+
+impl Direct {
+    /// The plan for `op(A)·op(B)` with logical shapes `m×k · k×n`, each
+    /// operand stored row-major and used transposed or not.
+    pub fn new(m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Direct {
+        // Logical element (i, p) of a row-major matrix stored `[rows, cols]`,
+        // used transposed or not, sits at i·rs + p·cs.
+        let (rsa, csa) = if ta { (1, m) } else { (k, 1) };
+        let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
+        Direct {
+            m,
+            k,
+            n,
+            rsa,
+            csa,
+            rsb,
+            csb,
+        }
+    }
+
+    /// `C ← op(A)·op(B)`, `C[i,j] = ((0 + A[i,0]·B[0,j]) + A[i,1]·B[1,j]) + …`.
+    /// Panics if a buffer's length does not match the plan.
+    #[inline]
+    pub fn run<T: Float>(&self, a: &[T], b: &[T], c: &mut [T]) {
+        let Direct {
+            m,
+            k,
+            n,
+            rsa,
+            csa,
+            rsb,
+            csb,
+        } = *self;
+        assert!(
+            a.len() == m * k && b.len() == k * n && c.len() == m * n,
+            "product: buffer lengths do not match {m}×{k}·{k}×{n}"
+        );
+        for i in 0..m {
+            for j in 0..n {
+                let (mut ia, mut ib) = (i * rsa, j * csb);
+                let mut acc = T::zero();
+                for _ in 0..k {
+                    // SAFETY: i < m, j < n and p < k, so ia = i·rsa + p·csa and
+                    // ib = p·rsb + j·csb index the m·k and k·n elements asserted above.
+                    acc += unsafe { *a.get_unchecked(ia) * *b.get_unchecked(ib) };
+                    ia += csa;
+                    ib += rsb;
+                }
+                // SAFETY: i·n + j < m·n = c.len().
+                unsafe { *c.get_unchecked_mut(i * n + j) = acc };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_and_blocked_agree_for_every_transpose() {
+        let (m, k, n) = (3, 5, 4);
+        let a: Vec<f64> = (0..m * k).map(|i| (i as f64 * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| (i as f64 * 0.71).cos()).collect();
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let ar = if ta {
+                MatRef::new(&a[..], k, m, true)
+            } else {
+                MatRef::new(&a[..], m, k, false)
+            };
+            let br = if tb {
+                MatRef::new(&b[..], n, k, true)
+            } else {
+                MatRef::new(&b[..], k, n, false)
+            };
+            let (mut c1, mut c2) = (vec![0.0; m * n], vec![0.0; m * n]);
+            Product::Direct.run(ar, br, &mut c1);
+            Product::Blocked.run(ar, br, &mut c2);
+            for (x, y) in c1.iter().zip(&c2) {
+                assert!((x - y).abs() < 1e-13, "ta={ta} tb={tb}: {x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_notebook_product_is_direct_and_a_layer_is_blocked() {
+        assert_eq!(Product::for_shape(4, 2, 2), Product::Direct);
+        assert_eq!(Product::for_shape(128, 784, 256), Product::Blocked);
+    }
+}
