@@ -9,7 +9,7 @@ use backprop::optim::{OptimConfig, OptimKind, Optimizer};
 use backprop::rng::NumpyRandom;
 use backprop::tensor::gemm::{gemm, MatRef};
 use backprop::train::{LoopOptions, Trainer};
-use backprop::{notebook, Tape};
+use backprop::{notebook, Replay, Tape};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -35,6 +35,23 @@ fn notebook_step(c: &mut Criterion) {
         })
     });
     black_box(&w);
+}
+
+/// The same step replayed: recorded once, compiled into a `Replay`, then
+/// forward, backward and W ← W − ∂L/∂W on preallocated buffers.
+fn notebook_replay_step(c: &mut Criterion) {
+    let (x, y) = notebook::xor();
+    let w = notebook::init_weights(42, &[2, 2, 1]).unwrap();
+    let tape = Tape::new();
+    let fwd = notebook::forward(&tape, &x, &y, &w).unwrap();
+    let mut replay = Replay::compile(&tape, fwd.loss).unwrap();
+    c.bench_function("notebook_replay_step_f64", |b| {
+        b.iter(|| {
+            replay.run().unwrap();
+            replay.sgd(1.0);
+        })
+    });
+    black_box(replay.value(fwd.loss).unwrap());
 }
 
 /// One SGD step (lr 0.1) of a 784-256-128-10 ReLU MLP with softmax
@@ -168,6 +185,7 @@ fn fused_ops(c: &mut Criterion) {
 criterion_group!(
     benches,
     notebook_step,
+    notebook_replay_step,
     mlp_step,
     gemm_f32,
     gemm_mlp_shapes,

@@ -106,6 +106,26 @@ pub enum ErrorKind {
         /// The shape of the value.
         shape: Shape,
     },
+    /// A recorded tape holds an op that [`crate::tape::Replay`] cannot run.
+    #[error("replay: node {node} ({op}) cannot be replayed: {why}")]
+    NotReplayable {
+        /// The node's position on the tape.
+        node: usize,
+        /// The node's op.
+        op: &'static str,
+        /// What is missing.
+        why: &'static str,
+    },
+    /// A replay was asked to set or read a value it does not hold that way.
+    #[error("replay: node {node} ({op}): {why}")]
+    ReplayAccess {
+        /// The node's position on the tape.
+        node: usize,
+        /// The node's op.
+        op: &'static str,
+        /// What was wrong.
+        why: String,
+    },
     /// A value was used on a tape other than the one that holds it.
     #[error("{op}: operands belong to different tapes at {location}")]
     ForeignVar {

@@ -80,5 +80,5 @@ pub mod walkthrough;
 
 pub use error::{Error, Result};
 pub use float::Float;
-pub use tape::{BackwardObserver, BackwardStep, Grads, Node, NodeId, Tape, Var};
+pub use tape::{BackwardObserver, BackwardStep, Grads, Node, NodeId, Replay, Tape, Var};
 pub use tensor::{Shape, Tensor};

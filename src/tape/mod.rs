@@ -13,9 +13,11 @@
 //!   training loop of fixed shapes stops allocating after its first step.
 
 mod grads;
+pub mod replay;
 mod var;
 
 pub use grads::Grads;
+pub use replay::Replay;
 pub use var::Var;
 
 use std::borrow::Cow;

@@ -19,7 +19,7 @@ use crate::graph::{GraphNode, NodeKind};
 use crate::notebook;
 use crate::numpy_fmt::format_f64_array;
 use crate::ops::Op;
-use crate::tape::{BackwardStep, NodeId, Tape};
+use crate::tape::{BackwardStep, NodeId, Replay, Tape};
 use crate::tensor::Tensor;
 
 /// What can go wrong in a walkthrough.
@@ -369,32 +369,31 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
 }
 
 impl Walkthrough {
-    /// Steps 2…N: the same step, unobserved, on one reused tape (its buffers
-    /// are recycled between steps). `progress` hears the number of steps done.
+    /// Steps 2…N: the same step, unobserved, recorded once and replayed
+    /// ([`Replay`]: preallocated buffers, the tape's own kernels, bit for bit
+    /// the recorded step). `progress` hears the number of steps done.
     pub fn train_rest(&mut self, mut progress: impl FnMut(u64)) -> Result<(), WalkthroughError> {
         let lr = self.settings.lr;
-        let mut tape = Tape::new();
+        let tape = Tape::new();
         let started = Instant::now();
-        for step in 2..=self.settings.steps {
-            let grads = {
-                let fwd = notebook::forward(&tape, &self.x, &self.y, &self.weights)?;
-                let loss = fwd.loss.value().item().expect("scalar");
+        if self.settings.steps >= 2 {
+            let fwd = notebook::forward(&tape, &self.x, &self.y, &self.weights)?;
+            let mut step = Replay::compile(&tape, fwd.loss)?;
+            for n in 2..=self.settings.steps {
+                let loss = step.run()?;
                 if !loss.is_finite() {
-                    return Err(WalkthroughError::NonFinite { step, value: loss });
+                    return Err(WalkthroughError::NonFinite {
+                        step: n,
+                        value: loss,
+                    });
                 }
-                let grads = tape.backward(fwd.loss)?;
-                for (w, v) in self.weights.iter_mut().zip(&fwd.weights) {
-                    let g = grads.get(*v).expect("every weight reaches the loss");
-                    for (p, d) in w.data_mut().iter_mut().zip(g.data()) {
-                        *p -= lr * d;
-                    }
+                step.sgd(lr);
+                if n % 256 == 0 || n == self.settings.steps {
+                    progress(n);
                 }
-                grads
-            };
-            tape.recycle(grads);
-            tape.clear();
-            if step % 256 == 0 || step == self.settings.steps {
-                progress(step);
+            }
+            for (w, v) in self.weights.iter_mut().zip(&fwd.weights) {
+                w.data_mut().copy_from_slice(step.value(*v)?);
             }
         }
         self.train_seconds += started.elapsed().as_secs_f64();
