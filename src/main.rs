@@ -1,4 +1,4 @@
-//! The `backprop` command line: `walkthrough`, `train`, `eval`, `predict`.
+//! The `backprop` command line: `walkthrough`, `train`, `eval`, `predict`, `bench`.
 
 mod cli;
 
@@ -24,6 +24,9 @@ enum Command {
     Eval(cli::predict::EvalArgs),
     /// Predictions of a saved model as CSV on stdout.
     Predict(cli::predict::PredictArgs),
+    /// Time a kernel on this machine (`bench gemm`).
+    #[command(subcommand)]
+    Bench(cli::bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cli::train::run(*args),
         Command::Eval(args) => cli::predict::eval(args),
         Command::Predict(args) => cli::predict::predict(args),
+        Command::Bench(cmd) => cli::bench::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -432,3 +432,46 @@ fn bad_input_gives_one_line_exit_2_and_no_output_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bench_gemm_reports_a_median_and_refuses_bad_shapes() {
+    let out = ok(&[
+        "bench",
+        "gemm",
+        "--shape",
+        "48x40x24",
+        "--tb",
+        "--threads",
+        "1",
+        "--reps",
+        "5",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["m"].as_u64(), v["k"].as_u64(), v["n"].as_u64()),
+        (Some(48), Some(40), Some(24))
+    );
+    assert_eq!(v["tb"], Value::Bool(true));
+    assert_eq!(v["threads"].as_u64(), Some(1));
+    let secs: Vec<f64> = v["seconds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_f64().unwrap())
+        .collect();
+    assert_eq!(secs.len(), 5);
+    let median = v["median_seconds"].as_f64().unwrap();
+    assert!(secs.contains(&median));
+    let gflops = v["gflops"].as_f64().unwrap();
+    assert!((gflops - 2.0 * 48.0 * 40.0 * 24.0 / median / 1e9).abs() <= 1e-9 * gflops);
+    for bad in ["12x3", "0x4x4", "ax4x4"] {
+        let o = backprop(&["bench", "gemm", "--shape", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("--shape {bad}")) && err.lines().count() == 1,
+            "{err}"
+        );
+    }
+}
