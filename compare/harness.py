@@ -54,7 +54,7 @@ NAMES = {
 # Per system, steps per repetition of the notebook workload: about 0.2-0.7 s each
 # on a 2-core 2.4 GHz EPYC.
 NOTEBOOK_STEPS = {
-    "backprop": 200_000,
+    "backprop": 2_000_000,
     "numpy": 20_000,
     "torch": 2_000,
     "jax-jit": 20_000,
@@ -351,6 +351,31 @@ class Harness:
             if not m["train_loss"][-1] < 2.0:  # NaN, or not learning at all
                 raise Failure(f"{workload}/{system}: train loss {m['train_loss']}: not learning")
 
+    def gemm(self):
+        a = self.args
+        for shape, ta, tb in GEMM_SHAPES:
+            self.log(f"GEMM f32 {gemm_title(shape, ta, tb)}")
+            key = {"workload": f"gemm-{shape}-{int(ta)}{int(tb)}", "unit": "s", "shape": shape, "ta": ta, "tb": tb}
+            m, k, n = (int(d) for d in shape.split("x"))
+            reps = a.gemm_reps if m * k * n >= 2**28 else a.gemm_reps * 10
+            flags = (["--ta"] if ta else []) + (["--tb"] if tb else [])
+            bp = [a.backprop, "bench", "gemm", "--shape", shape, *flags, "--reps", str(reps),
+                  "--threads", str(a.threads), "--json"]
+
+            def fn(bp=bp, m=m, k=k, n=n):
+                wait = self.wait_quiet()
+                load = loadavg()
+                r = run_child(bp, self.env, a.timeout)
+                d = json.loads(r["stdout"])
+                return {"values": d["seconds"], "others_cpu": [r["others_cpu"]], "steal_cpu": [r["steal_cpu"]],
+                        "quiet_wait_s": [wait], "loadavg": [load], "flop": 2 * m * k * n,
+                        "command": shlex.join(bp), "others_window": "process"}
+
+            self.measure({**key, "system": "backprop"}, fn)
+            for system in ("numpy", "torch", "jax"):
+                argv = ["gemm", system, "--shape", shape, *flags, "--reps", str(reps)]
+                self.measure({**key, "system": system}, lambda argv=argv, system=system: self.python(system, argv))
+
     def contention(self, data):
         a = self.args
         for k in a.busy:
@@ -387,7 +412,28 @@ WORKLOAD_TITLES = {
 }
 
 
+# The f32 products timed: 1024³, and the MLP's (784-256-128-10, batch 128) first
+# layer: forward x·Wᵀ, weight gradient Ḡᵀ·x, input gradient Ḡ·W.
+GEMM_SHAPES = [
+    ("1024x1024x1024", False, False),
+    ("128x784x256", False, True),
+    ("256x128x784", True, False),
+    ("128x256x784", False, False),
+]
+
+
+def gemm_title(shape, ta, tb):
+    names = {("128x784x256", False, True): "x·Wᵀ", ("256x128x784", True, False): "Ḡᵀ·x",
+             ("128x256x784", False, False): "Ḡ·W"}
+    label = names.get((shape, ta, tb))
+    return f"{shape}" + (f" ({label})" if label else "") + (" Aᵀ" if ta and not label else "") \
+        + (" Bᵀ" if tb and not label else "")
+
+
 def title(workload):
+    if workload.startswith("gemm-"):
+        _, shape, flags = workload.split("-")
+        return "GEMM f32 " + gemm_title(shape, flags[0] == "1", flags[1] == "1")
     if workload.startswith("mlp-60k-busy"):
         k = workload[len("mlp-60k-busy"):]
         return f"MLP epoch 60k, {k} busy proc"
@@ -415,6 +461,8 @@ def table_rows(results):
             spread = "—" if r["unit"] == "MiB" else \
                 f"{fmt_value(min(r['values']), r['unit'])}–{fmt_value(max(r['values']), r['unit'])}"
             note = "*" if r.get("partial_epochs") else ""
+            if r.get("flop"):
+                note += f" ({r['flop'] / r['median'] / 1e9:.0f} GFLOP/s)"
             rows.append([
                 title(w), NAMES[r["system"]], fmt_value(r["median"], r["unit"]) + note, spread,
                 str(len(r["values"])), ratio, vs_idle,
@@ -478,7 +526,7 @@ def parse_args():
     ap.add_argument("--max-quiet-wait", type=float, default=60, help="seconds to wait for quiet per measurement")
     ap.add_argument("--max-total-wait", type=float, default=300, help="seconds to wait for quiet in all")
     ap.add_argument("--timeout", type=float, default=600, help="seconds one child may run")
-    ap.add_argument("--only", default="notebook,mlp-60k,mlp-10k,contention",
+    ap.add_argument("--only", default="notebook,gemm,mlp-60k,mlp-10k,contention",
                     help="comma-separated parts to run (default: all)")
     a = ap.parse_args()
     if a.quick:
@@ -490,6 +538,7 @@ def parse_args():
         a.busy, a.contention_systems, a.contention_epochs, a.max_epoch_seconds = \
             [1, 2, 8], ["backprop", "torch", "numpy", "jax"], 3, 8
     a.check_steps = 1000
+    a.gemm_reps = 5 if a.quick else 15
     a.only = set(a.only.split(","))
     return a
 
@@ -520,6 +569,8 @@ def main():
     try:
         if "notebook" in a.only:
             h.notebook()
+        if "gemm" in a.only:
+            h.gemm()
         if "mlp-60k" in a.only:
             h.mlp("mlp-60k", synth, a.epochs)
             for r in [r for r in h.results if r["workload"] == "mlp-60k"]:

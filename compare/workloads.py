@@ -37,6 +37,14 @@ mlp       784-256-128-10 ReLU MLP, softmax cross-entropy (mean over the batch),
           + CrossEntropyLoss + optim.SGD), jax (jax.jit of one step; the two
           batch shapes are compiled before timing).
 
+gemm      One f32 matrix product C = op(A)·op(B) of shape MxKxN (--shape), with
+          A and/or B used transposed (--ta/--tb: stored [K,M] / [N,K] and
+          passed as a transposed view, as the MLP's backward pass does), on
+          uniform [0,1) data. One repetition = one product into a preallocated
+          C (NumPy: np.matmul(..., out=C); PyTorch: torch.mm(..., out=C); JAX:
+          a jitted jnp.dot, block_until_ready), after one warm-up product.
+          Systems: numpy, torch, jax.
+
 Each repetition also records the CPU share that *other* processes used
 during it: /proc/stat (all CPUs) before and after, minus this process's own
 CPU time from /proc/self/stat, over the elapsed CPU capacity (100% = every
@@ -499,6 +507,46 @@ def cmd_mlp(args):
 
 
 # ---------------------------------------------------------------------------
+# GEMM
+
+
+def cmd_gemm(args):
+    import numpy as np
+    m, k, n = (int(d) for d in args.shape.split("x"))
+    rng = np.random.default_rng(0)
+    a = rng.random((k, m) if args.ta else (m, k), dtype=np.float32)
+    b = rng.random((n, k) if args.tb else (k, n), dtype=np.float32)
+    info = {"numpy": np.__version__}
+    if args.system == "numpy":
+        av, bv = (a.T if args.ta else a), (b.T if args.tb else b)
+        c = np.empty((m, n), dtype=np.float32)
+        run = lambda: np.matmul(av, bv, out=c)
+    elif args.system == "torch":
+        import torch
+        torch.set_num_threads(args.threads)
+        info["torch"] = torch.__version__
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        av, bv = (ta.T if args.ta else ta), (tb.T if args.tb else tb)
+        c = torch.empty((m, n), dtype=torch.float32)
+        run = lambda: torch.mm(av, bv, out=c)
+    else:
+        jax = _jax()
+        import jax.numpy as jnp
+        info["jax"] = jax.__version__
+        ja, jb = jnp.asarray(a), jnp.asarray(b)
+        f = jax.jit(lambda x, y: jnp.dot(x.T if args.ta else x, y.T if args.tb else y))
+        run = lambda: f(ja, jb).block_until_ready()
+    run()
+    windows = []
+    for _ in range(args.reps):
+        with Window() as w:
+            run()
+        windows.append(w)
+    return {"workload": "gemm", "system": args.system, "shape": args.shape, "ta": args.ta, "tb": args.tb,
+            "flop": 2 * m * k * n, "info": info, **summary(windows)}
+
+
+# ---------------------------------------------------------------------------
 
 
 def main():
@@ -521,10 +569,22 @@ def main():
     mlp.add_argument("--threads", type=int, default=2)
     mlp.add_argument("--max-epoch-seconds", type=float, default=None,
                      help="stop an epoch after this long and extrapolate its time from the batches done")
+    gm = sub.add_parser("gemm")
+    gm.add_argument("system", choices=["numpy", "torch", "jax"])
+    gm.add_argument("--shape", default="1024x1024x1024", help="MxKxN")
+    gm.add_argument("--ta", action="store_true")
+    gm.add_argument("--tb", action="store_true")
+    gm.add_argument("--reps", type=int, default=20)
+    gm.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     if args.workload == "notebook" and args.system.startswith("jax"):
         _jax()
-    result = cmd_notebook(args) if args.workload == "notebook" else cmd_mlp(args)
+    if args.workload == "gemm":
+        result = cmd_gemm(args)
+    elif args.workload == "notebook":
+        result = cmd_notebook(args)
+    else:
+        result = cmd_mlp(args)
     result["blas"] = blas_info()
     result["python"] = platform.python_version()
     result["median_seconds"] = statistics.median(result["seconds"])
