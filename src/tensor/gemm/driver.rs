@@ -157,17 +157,30 @@ fn depth_blocks<E: Element>(k: usize) -> (usize, usize) {
 
 /// Splits `m_panels × n_panels` micro-panels into `(row blocks, column
 /// blocks)` of tasks: about `TASKS_PER_THREAD` per thread, none smaller than
-/// `MIN_TASK_MADDS`, at least 4 panels a side where the size permits.
-fn task_grid(m_panels: usize, n_panels: usize, madds: usize, threads: usize) -> (usize, usize) {
+/// `MIN_TASK_MADDS`, as square (in elements) as the count allows, since a
+/// task reads rows + columns of operands for rows × columns of work.
+fn task_grid<E: Element>(m: usize, n: usize, k: usize, threads: usize) -> (usize, usize) {
+    let madds = m * n * k;
     if threads <= 1 || madds < PARALLEL_MIN_MADDS {
         return (1, 1);
     }
+    let (m_panels, n_panels) = (m.div_ceil(E::MR), n.div_ceil(E::NR));
     let want = (threads * TASKS_PER_THREAD)
         .min(madds / MIN_TASK_MADDS)
-        .max(1);
-    let rb = want.min((m_panels / 4).max(1));
-    let cb = want.div_ceil(rb).min((n_panels / 4).max(1));
-    (rb, cb)
+        .max(threads);
+    let mut best = (1, 1, f64::INFINITY);
+    for rb in 1..=m_panels.min(want) {
+        let cb = want.div_ceil(rb).min(n_panels);
+        let (rows, cols) = ((m as f64 / rb as f64), (n as f64 / cb as f64));
+        // Operand traffic per unit of work, with a mild penalty for missing
+        // the task count (fewer tasks steal worse).
+        let cost = (rows + cols) / (rows * cols)
+            * (1.0 + want.saturating_sub(rb * cb) as f64 / want as f64);
+        if cost < best.2 {
+            best = (rb, cb, cost);
+        }
+    }
+    (best.0, best.1)
 }
 
 /// The `index`-th of `parts` even ranges of `0..len`.
@@ -204,7 +217,7 @@ unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
     let n_panels = n.div_ceil(E::NR);
     let n_pad = n_panels * E::NR;
     let threads = rayon::current_num_threads();
-    let (rb, cb) = task_grid(m_panels, n_panels, m * n * k, threads);
+    let (rb, cb) = task_grid::<E>(m, n, k, threads);
     let parallel = rb * cb > 1;
 
     let mut bbuf = Scratch::take(&B_BUF, k * n_pad * core::mem::size_of::<E>());
@@ -215,7 +228,7 @@ unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
     } else {
         1
     };
-    for_tasks(parallel, 0, pack_tasks, &|t| {
+    let pack = |t| {
         let (jp0, jp1) = part(n_panels, pack_tasks, t);
         for q in 0..blocks {
             let p0 = q * kc;
@@ -224,22 +237,34 @@ unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
             // holds kq·n_pad elements; tasks pack disjoint panels.
             unsafe { pack_b(pr.b, n, p0, kq, jp0, jp1, bp.get().add(p0 * n_pad)) };
         }
-    });
+    };
 
     let cp = SharedMut(c);
-    for_tasks(parallel, 0, rb * cb, &|t| {
-        let (r0, r1) = part(m_panels, rb, t / cb);
-        let (j0, j1) = part(n_panels, cb, t % cb);
-        let rows = (r0 * E::MR, (r1 * E::MR).min(m));
-        // SAFETY: B is packed and no longer written; this task owns rows ×
-        // column panels of C, disjoint from every other task's.
-        unsafe { compute_block(kernel, &pr, kc, bp.get(), n_pad, rows, (j0, j1), cp.get()) };
-    });
+    let phases = || {
+        for_tasks(parallel, 0, pack_tasks, &pack);
+        for_tasks(parallel, 0, rb * cb, &|t| {
+            let (r0, r1) = part(m_panels, rb, t / cb);
+            let (j0, j1) = part(n_panels, cb, t % cb);
+            let rows = (r0 * E::MR, (r1 * E::MR).min(m));
+            // SAFETY: B is packed and no longer written; this task owns rows
+            // × column panels of C, disjoint from every other task's.
+            unsafe { compute_block(kernel, &pr, kc, bp.get(), n_pad, rows, (j0, j1), cp.get()) };
+        });
+    };
+    if parallel && rayon::current_thread_index().is_none() {
+        // Called from outside the pool: enter it once for both phases rather
+        // than once per phase (each entry wakes the workers).
+        rayon::join(phases, || ());
+    } else {
+        phases();
+    }
     drop(bbuf);
 }
 
 /// One task: rows `rows.0..rows.1` of C over column panels `jps.0..jps.1`,
-/// depth block by depth block, with A packed `MC` rows at a time.
+/// `MC` rows at a time, depth block by depth block. Full `MR`-row panels of A
+/// are read in place through their strides (they stay in L1/L2 while the
+/// column panels go by); a partial last panel is packed, zero-padded.
 ///
 /// # Safety
 /// `bp` holds B packed by [`blocked`]; the rows and panels are inside C and
@@ -257,38 +282,61 @@ unsafe fn compute_block<E: Element>(
 ) {
     let (m, n, k) = (pr.m, pr.n, pr.k);
     let (mr, nr) = (E::MR, E::NR);
-    let mut abuf = Scratch::take(&A_BUF, E::MC * E::KC * core::mem::size_of::<E>());
-    let ap = abuf.as_mut_ptr::<E>();
+    let a = pr.a;
+    let mut edge = None;
     let mut ic = rows.0;
     while ic < rows.1 {
         let mc = E::MC.min(rows.1 - ic);
+        let panels = mc.div_ceil(mr);
         let mut p0 = 0;
         while p0 < k {
             let kq = kc.min(k - p0);
             let beta = if p0 == 0 { pr.beta } else { E::ONE };
-            // SAFETY: the block is inside A; the buffer holds MC·KC ≥
-            // ceil(mc/MR)·MR·kq elements (MC is a multiple of MR).
-            unsafe { pack_a(pr.a, ic, mc, p0, kq, ap) };
+            let last_live = mc - (panels - 1) * mr;
+            let edge_ptr = if last_live < mr {
+                let buf = edge.get_or_insert_with(|| {
+                    Scratch::take(&A_BUF, E::MR * E::KC * core::mem::size_of::<E>())
+                });
+                let ptr = buf.as_mut_ptr::<E>();
+                // SAFETY: the partial panel is inside A; the buffer holds
+                // MR·KC ≥ MR·kq elements.
+                unsafe { pack_a(a, ic + (panels - 1) * mr, last_live, p0, kq, ptr) };
+                ptr
+            } else {
+                core::ptr::null_mut()
+            };
             for jp in jps.0..jps.1 {
                 // SAFETY: panel jp of depth block p0/kc in the packed B.
                 let b_panel = unsafe { bp.add(p0 * n_pad + jp * kq * nr) };
                 let live_n = nr.min(n - jp * nr);
-                for ir in 0..mc.div_ceil(mr) {
-                    // SAFETY: panel ir of the packed A block.
-                    let a_panel = unsafe { ap.add(ir * kq * mr) };
+                for ir in 0..panels {
                     let i0 = ic + ir * mr;
                     let live_m = mr.min(m - i0);
+                    let (ap, rsa, csa) = if live_m == mr {
+                        (a.ptr.wrapping_add(i0 * a.rs + p0 * a.cs), a.rs, a.cs)
+                    } else {
+                        (edge_ptr.cast_const(), 1, mr)
+                    };
                     // SAFETY: (i0, jp·NR) is inside C.
                     let ct = unsafe { c.add(i0 * n + jp * nr) };
                     if live_m == mr && live_n == nr {
-                        // SAFETY: a full tile inside C; panels hold kq steps.
-                        unsafe { kernel(kq, a_panel, b_panel, ct, n, pr.alpha, beta) };
+                        // SAFETY: a full tile inside C; the A rows i0..i0+MR
+                        // and depth p0..p0+kq are inside A; B̃ holds kq steps.
+                        unsafe { kernel(kq, ap, rsa, csa, b_panel, ct, n, pr.alpha, beta) };
                     } else {
                         // SAFETY: as above, the edge tile through a full-size
                         // temporary, copying only the live part.
                         unsafe {
                             edge_tile(
-                                kernel, kq, a_panel, b_panel, ct, n, live_m, live_n, pr.alpha, beta,
+                                kernel,
+                                kq,
+                                (ap, rsa, csa),
+                                b_panel,
+                                ct,
+                                n,
+                                (live_m, live_n),
+                                pr.alpha,
+                                beta,
                             )
                         };
                     }
@@ -298,7 +346,7 @@ unsafe fn compute_block<E: Element>(
         }
         ic += mc;
     }
-    drop(abuf);
+    drop(edge);
 }
 
 /// A partial tile (`live_m × live_n` of `MR×NR`) through a temporary, with
@@ -310,12 +358,11 @@ unsafe fn compute_block<E: Element>(
 unsafe fn edge_tile<E: Element>(
     kernel: Kernel<E>,
     kq: usize,
-    a: *const E,
+    a: (*const E, usize, usize),
     b: *const E,
     c: *mut E,
     rsc: usize,
-    live_m: usize,
-    live_n: usize,
+    (live_m, live_n): (usize, usize),
     alpha: E,
     beta: E,
 ) {
@@ -328,7 +375,7 @@ unsafe fn edge_tile<E: Element>(
         }
     }
     // SAFETY: tmp holds an MR×NR tile at stride NR; the panels are the caller's.
-    unsafe { kernel(kq, a, b, tmp.as_mut_ptr(), nr, alpha, beta) };
+    unsafe { kernel(kq, a.0, a.1, a.2, b, tmp.as_mut_ptr(), nr, alpha, beta) };
     for i in 0..live_m {
         for j in 0..live_n {
             // SAFETY: (i, j) is in the live part.

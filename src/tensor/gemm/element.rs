@@ -6,13 +6,14 @@ use core::ops::{Add, Mul};
 /// Largest micro-tile, `MR·NR`, over the element types (f32: 6×16).
 pub(super) const TILE_MAX: usize = 96;
 
-/// A micro-kernel: `C[MR×NR] ← α·Ã·B̃ + β·C` for an `MR×kc` packed panel `Ã`
-/// and a `kc×NR` packed panel `B̃`, `C` at row stride `rsc`; with `β = 0` the
-/// tile is written without being read.
+/// A micro-kernel: `C[MR×NR] ← α·A·B̃ + β·C` for an `MR×kc` block of A read
+/// through its strides (`a`, row stride, column stride; a packed panel is
+/// strides `(1, MR)`) and a `kc×NR` packed panel `B̃`, `C` at row stride
+/// `rsc`; with `β = 0` the tile is written without being read.
 ///
 /// Every element is accumulated as `acc ← fma(a_p, b_p, acc)` for `p` in
 /// order from `acc = 0`, then stored as `fma(c, β, α·acc)` (or `α·acc`).
-pub(super) type Kernel<E> = unsafe fn(usize, *const E, *const E, *mut E, usize, E, E);
+pub(super) type Kernel<E> = unsafe fn(usize, *const E, usize, usize, *const E, *mut E, usize, E, E);
 
 /// The instruction set chosen at run time for this call.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -108,6 +109,7 @@ impl Element for f64 {
 const _: () = assert!(
     <f32 as Element>::MR * <f32 as Element>::NR <= TILE_MAX
         && <f64 as Element>::MR * <f64 as Element>::NR <= TILE_MAX
+        && <f32 as Element>::NR <= 32
         && <f32 as Element>::MC % <f32 as Element>::MR == 0
         && <f64 as Element>::MC % <f64 as Element>::MR == 0
 );

@@ -29,10 +29,14 @@ pub(super) unsafe fn store_tile<E: Element>(acc: &[E], c: *mut E, rsc: usize, al
 /// arithmetic as the SIMD kernels: one fused multiply-add per step, in order.
 ///
 /// # Safety
-/// `a` holds `kc·MR` and `b` `kc·NR` elements; `c` is valid for the tile.
+/// `a` is valid for the `MR×kc` block at strides `(rsa, csa)`, `b` holds
+/// `kc·NR` elements; `c` is valid for the tile.
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn scalar<E: Element>(
     kc: usize,
     a: *const E,
+    rsa: usize,
+    csa: usize,
     b: *const E,
     c: *mut E,
     rsc: usize,
@@ -42,8 +46,8 @@ pub(super) unsafe fn scalar<E: Element>(
     let mut acc = [E::ZERO; TILE_MAX];
     for p in 0..kc {
         for i in 0..E::MR {
-            // SAFETY: p < kc and i < MR index the packed panels' bounds.
-            let ai = unsafe { *a.add(p * E::MR + i) };
+            // SAFETY: p < kc and i < MR index the block's bounds.
+            let ai = unsafe { *a.add(i * rsa + p * csa) };
             for j in 0..E::NR {
                 // SAFETY: as above, j < NR.
                 let bj = unsafe { *b.add(p * E::NR + j) };

@@ -89,26 +89,37 @@ pub(super) unsafe fn pack_b<E: Element>(
         let live = nr.min(n - j0);
         // SAFETY: panel jp of the destination, in bounds by the contract.
         let d = unsafe { dst.add(jp * kq * nr) };
-        if b.cs == 1 {
-            // Rows of B contiguous: copy NR at a time.
+        if live == nr && b.cs == 1 {
+            // Rows of B contiguous: one NR-long copy per depth step.
             for p in 0..kq {
-                for j in 0..nr {
-                    // SAFETY: (p0+p, j0+j) is inside B when j < live.
-                    unsafe {
-                        *d.add(p * nr + j) = if j < live {
-                            b.at(p0 + p, j0 + j)
-                        } else {
-                            E::ZERO
-                        };
-                    }
+                // SAFETY: row p0+p, columns j0..j0+NR are inside B; the
+                // destination row is inside the panel; they do not overlap.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        b.ptr.add((p0 + p) * b.rs + j0),
+                        d.add(p * nr),
+                        nr,
+                    )
+                };
+            }
+        } else if live == nr {
+            // Columns of B contiguous (a transposed operand): NR sequential
+            // streams, one element of each per depth step.
+            // Column j0+j from row p0 (NR ≤ 32, checked in `element`).
+            let cols: [*const E; 32] = core::array::from_fn(|j| {
+                b.ptr.wrapping_add((j0 + j.min(nr - 1)) * b.cs + p0 * b.rs)
+            });
+            for p in 0..kq {
+                for (j, col) in cols.iter().enumerate().take(nr) {
+                    // SAFETY: (p0+p, j0+j) is inside B; the destination
+                    // index is below kq·NR.
+                    unsafe { *d.add(p * nr + j) = *col.add(p * b.rs) };
                 }
             }
         } else {
-            // Columns of B contiguous (a transposed operand): read each
-            // column sequentially, scatter into the L1-resident panel.
-            for j in 0..nr {
-                for p in 0..kq {
-                    // SAFETY: as above.
+            for p in 0..kq {
+                for j in 0..nr {
+                    // SAFETY: (p0+p, j0+j) is inside B when j < live.
                     unsafe {
                         *d.add(p * nr + j) = if j < live {
                             b.at(p0 + p, j0 + j)

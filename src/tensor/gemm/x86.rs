@@ -5,12 +5,16 @@ use core::arch::x86_64::*;
 /// f32 6×16 micro-kernel (see [`super::element::Kernel`]).
 ///
 /// # Safety
-/// The CPU supports AVX2 and FMA; `a` holds `6·kc` and `b` `16·kc` floats;
+/// The CPU supports AVX2 and FMA; `a` is valid for the 6×kc block at
+/// strides `(rsa, csa)`; `b` holds `16·kc` floats;
 /// `c` is valid for reads and writes of the 6×16 tile at row stride `rsc`.
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn kernel_f32_6x16(
     kc: usize,
     a: *const f32,
+    rsa: usize,
+    csa: usize,
     b: *const f32,
     c: *mut f32,
     rsc: usize,
@@ -18,16 +22,17 @@ pub(super) unsafe fn kernel_f32_6x16(
     beta: f32,
 ) {
     let mut acc = [[_mm256_setzero_ps(); 2]; 6];
+    let rows: [*const f32; 6] = core::array::from_fn(|i| a.wrapping_add(i * rsa));
     for p in 0..kc {
-        // SAFETY: p < kc, so the 16 floats of row p of B̃ and the 6 of
-        // column p of Ã are inside the packed panels.
+        // SAFETY: p < kc, so row p of B̃ and column p of the A block are
+        // inside what the caller vouches for.
         unsafe {
             let bp = b.add(p * 16);
             let b0 = _mm256_loadu_ps(bp);
             let b1 = _mm256_loadu_ps(bp.add(8));
-            let ap = a.add(p * 6);
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_broadcast_ss(&*ap.add(i));
+            let off = p * csa;
+            for (row, r) in acc.iter_mut().zip(&rows) {
+                let ai = _mm256_broadcast_ss(&*r.add(off));
                 row[0] = _mm256_fmadd_ps(ai, b0, row[0]);
                 row[1] = _mm256_fmadd_ps(ai, b1, row[1]);
             }
@@ -58,12 +63,16 @@ pub(super) unsafe fn kernel_f32_6x16(
 /// f64 6×8 micro-kernel (see [`super::element::Kernel`]).
 ///
 /// # Safety
-/// The CPU supports AVX2 and FMA; `a` holds `6·kc` and `b` `8·kc` doubles;
+/// The CPU supports AVX2 and FMA; `a` is valid for the 6×kc block at
+/// strides `(rsa, csa)`; `b` holds `8·kc` doubles;
 /// `c` is valid for reads and writes of the 6×8 tile at row stride `rsc`.
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn kernel_f64_6x8(
     kc: usize,
     a: *const f64,
+    rsa: usize,
+    csa: usize,
     b: *const f64,
     c: *mut f64,
     rsc: usize,
@@ -71,16 +80,17 @@ pub(super) unsafe fn kernel_f64_6x8(
     beta: f64,
 ) {
     let mut acc = [[_mm256_setzero_pd(); 2]; 6];
+    let rows: [*const f64; 6] = core::array::from_fn(|i| a.wrapping_add(i * rsa));
     for p in 0..kc {
-        // SAFETY: p < kc, so the 8 doubles of row p of B̃ and the 6 of
-        // column p of Ã are inside the packed panels.
+        // SAFETY: p < kc, so row p of B̃ and column p of the A block are
+        // inside what the caller vouches for.
         unsafe {
             let bp = b.add(p * 8);
             let b0 = _mm256_loadu_pd(bp);
             let b1 = _mm256_loadu_pd(bp.add(4));
-            let ap = a.add(p * 6);
-            for (i, row) in acc.iter_mut().enumerate() {
-                let ai = _mm256_broadcast_sd(&*ap.add(i));
+            let off = p * csa;
+            for (row, r) in acc.iter_mut().zip(&rows) {
+                let ai = _mm256_broadcast_sd(&*r.add(off));
                 row[0] = _mm256_fmadd_pd(ai, b0, row[0]);
                 row[1] = _mm256_fmadd_pd(ai, b1, row[1]);
             }
