@@ -63,7 +63,15 @@ pub(super) struct Problem<E> {
 /// A and B are valid for their strided reads; `c` is valid for `m·n` reads
 /// and writes and aliases neither.
 pub(super) unsafe fn run<E: Element>(pr: Problem<E>, c: *mut E) {
-    let isa = Isa::detect();
+    // SAFETY: forwarded from the caller; the detected ISA runs here.
+    unsafe { run_isa(Isa::detect(), pr, c) }
+}
+
+/// [`run`] with a given instruction set (tests force the scalar one).
+///
+/// # Safety
+/// As [`run`], and this CPU supports `isa`.
+pub(super) unsafe fn run_isa<E: Element>(isa: Isa, pr: Problem<E>, c: *mut E) {
     let madds = pr.m * pr.n * pr.k;
     if madds < DIRECT_MAX_MADDS {
         // SAFETY: forwarded from the caller.
