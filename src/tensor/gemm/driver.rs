@@ -19,7 +19,7 @@ pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 18;
 /// Smallest task worth a rayon job, in multiply-adds.
 const MIN_TASK_MADDS: usize = 1 << 17;
 /// Tasks per thread aimed at, so a descheduled thread's share can be stolen.
-const TASKS_PER_THREAD: usize = 8;
+const TASKS_PER_THREAD: usize = 4;
 
 /// A mutable pointer handed to tasks that write disjoint parts of its target.
 #[derive(Clone, Copy)]
