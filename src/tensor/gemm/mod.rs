@@ -1,11 +1,25 @@
-//! Matrix products through the `gemm` crate (faer's kernels, rayon threads).
+//! Matrix products: our own packed, blocked GEMM with rayon work stealing.
 //!
-//! A transposed operand is never copied: its strides are swapped and the
-//! kernel's packing reads it in place. `gemm` was chosen over `matrixmultiply`
-//! by a measurement on both cores: 175/188/184 against 151/161/162 GFLOP/s
-//! (f32, 256/512/1024), 89/91/88 against 64/72/72 (f64), and 29 ns against
-//! 165 ns for a 4×2·2×2 product, which matters for a tape of small ops
-//! (figures in the engine issue's closing note).
+//! BLIS-style: B is packed into `NR`-wide panels and A into `MR`-tall panels
+//! (zero-padded), and an `MR×NR` micro-kernel (AVX2+FMA f32 6×16 and f64 6×8
+//! on x86-64, chosen at run time; a portable scalar one elsewhere) runs over
+//! them. A transposed operand is never copied: packing reads it through its
+//! strides. Tiny products take a direct loop; large ones are split into many
+//! row-block × column-block tasks on the *current* rayon pool so an idle
+//! thread steals the work of a descheduled one. Packing buffers are reused
+//! from thread-locals, so a steady state allocates nothing, and every element
+//! is accumulated in the same order whatever the thread count, so results are
+//! bitwise reproducible (see `driver` for the order).
+
+mod buffer;
+mod driver;
+mod element;
+mod kernel;
+mod pack;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+use core::any::TypeId;
 
 use crate::float::Float;
 
@@ -44,11 +58,11 @@ impl<'a, T> MatRef<'a, T> {
     }
 
     /// Logical `(row stride, column stride)`.
-    fn strides(&self) -> (isize, isize) {
+    fn strides(&self) -> (usize, usize) {
         if self.trans {
-            (1, self.cols as isize)
+            (1, self.cols)
         } else {
-            (self.cols as isize, 1)
+            (self.cols, 1)
         }
     }
 }
@@ -77,76 +91,62 @@ pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: 
         }
         return;
     }
-    let (rsa, csa) = a.strides();
-    let (rsb, csb) = b.strides();
-    // SAFETY: the lengths above guarantee every strided access is in bounds;
-    // `c` is a unique borrow, so it aliases neither `a` nor `b`.
-    unsafe {
-        gemm_call(
-            m,
-            k,
-            n,
-            alpha,
-            a.data.as_ptr(),
-            rsa,
-            csa,
-            b.data.as_ptr(),
-            rsb,
-            csb,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        // SAFETY: the lengths above keep every strided access in bounds;
+        // `c` is a unique borrow, aliasing neither operand; T is f32.
+        unsafe { run_as::<T, f32>(m, n, k, alpha, a, b, beta, c) }
+    } else {
+        // SAFETY: as above; `Float` is sealed to f32 and f64, so T is f64.
+        unsafe { run_as::<T, f64>(m, n, k, alpha, a, b, beta, c) }
     }
 }
 
-/// `C ← α·A·B + β·C` through the `gemm` crate (whose own convention is
-/// `dst ← alpha·dst + beta·lhs·rhs`, with column stride first), on rayon's
-/// global pool; `gemm` keeps small products on the calling thread.
+/// Runs the product on element type `E`, which must be `T` itself.
+///
+/// # Safety
+/// `TypeId::of::<T>() == TypeId::of::<E>()`; shapes checked by [`gemm`].
 #[allow(clippy::too_many_arguments)]
-unsafe fn gemm_call<T: 'static + Copy + num_traits::Zero + PartialEq>(
+unsafe fn run_as<T: Float, E: element::Element>(
     m: usize,
-    k: usize,
     n: usize,
+    k: usize,
     alpha: T,
-    a: *const T,
-    rsa: isize,
-    csa: isize,
-    b: *const T,
-    rsb: isize,
-    csb: isize,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
     beta: T,
-    c: *mut T,
-    rsc: isize,
-    csc: isize,
+    c: &mut [T],
 ) {
-    let read_dst = beta != T::zero();
-    // SAFETY: forwarded from `gemm`'s contract.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c,
-            csc,
-            rsc,
-            read_dst,
-            a,
-            csa,
-            rsa,
-            b,
-            csb,
-            rsb,
-            beta,
-            alpha,
-            false,
-            false,
-            false,
-            gemm::Parallelism::Rayon(0),
+    debug_assert!(TypeId::of::<T>() == TypeId::of::<E>());
+    let view = |x: &MatRef<'_, T>| {
+        let (rs, cs) = x.strides();
+        pack::Strided {
+            ptr: x.data.as_ptr().cast::<E>(),
+            rs,
+            cs,
+        }
+    };
+    // SAFETY: T and E are the same type, so reading a T as an E is a no-op.
+    let (alpha, beta) = unsafe {
+        (
+            core::mem::transmute_copy::<T, E>(&alpha),
+            core::mem::transmute_copy::<T, E>(&beta),
         )
-    }
+    };
+    let problem = driver::Problem {
+        m,
+        n,
+        k,
+        alpha,
+        beta,
+        a: view(&a),
+        b: view(&b),
+    };
+    // SAFETY: the caller checked the lengths; `c` is exclusively borrowed.
+    unsafe { driver::run(problem, c.as_mut_ptr().cast::<E>()) }
 }
+
+#[cfg(test)]
+mod tests_random;
 
 #[cfg(test)]
 mod tests {

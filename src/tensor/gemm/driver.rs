@@ -1,0 +1,393 @@
+//! The GEMM driver: the direct loop for tiny products, and the packed,
+//! blocked product split into many rayon tasks for work stealing.
+//!
+//! Every element of C is accumulated in the same order whatever the path
+//! below the size thresholds, the thread count or the task split: depth in
+//! blocks of `kc` (fixed by `k` alone), each block a fused multiply-add chain
+//! in order from zero, folded into C as `fma(c, β, α·acc)` (β = 1 after the
+//! first block). The direct loop does the same with a single block, which is
+//! also what the packed path does when `k ≤ KC`.
+
+use super::buffer::{Scratch, A_BUF, B_BUF};
+use super::element::{Element, Isa, Kernel, TILE_MAX};
+use super::pack::{pack_a, pack_b, Strided};
+
+/// Products with fewer multiply-adds than this use the direct loop.
+pub(super) const DIRECT_MAX_MADDS: usize = 4096;
+/// Products with fewer multiply-adds than this stay on the calling thread.
+pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 18;
+/// Smallest task worth a rayon job, in multiply-adds.
+const MIN_TASK_MADDS: usize = 1 << 17;
+/// Tasks per thread aimed at, so a descheduled thread's share can be stolen.
+const TASKS_PER_THREAD: usize = 4;
+
+/// A mutable pointer handed to tasks that write disjoint parts of its target.
+#[derive(Clone, Copy)]
+struct SharedMut<E>(*mut E);
+
+// SAFETY: tasks write disjoint regions only (distinct C tiles, distinct B
+// panels), and the writes finish before the owning call returns.
+unsafe impl<E: Send> Send for SharedMut<E> {}
+// SAFETY: as above.
+unsafe impl<E: Send> Sync for SharedMut<E> {}
+
+impl<E> SharedMut<E> {
+    /// The pointer (a method, so closures capture the `Sync` wrapper whole).
+    fn get(&self) -> *mut E {
+        self.0
+    }
+}
+
+/// The product to compute: `C ← α·A·B + β·C`, A `m×k`, B `k×n`, C row-major `m×n`.
+#[derive(Clone, Copy)]
+pub(super) struct Problem<E> {
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of B and C.
+    pub n: usize,
+    /// Depth.
+    pub k: usize,
+    /// Scale of the product.
+    pub alpha: E,
+    /// Scale of the old C.
+    pub beta: E,
+    /// Left operand.
+    pub a: Strided<E>,
+    /// Right operand.
+    pub b: Strided<E>,
+}
+
+/// Runs the product (`m, n, k ≥ 1`).
+///
+/// # Safety
+/// A and B are valid for their strided reads; `c` is valid for `m·n` reads
+/// and writes and aliases neither.
+pub(super) unsafe fn run<E: Element>(pr: Problem<E>, c: *mut E) {
+    // SAFETY: forwarded from the caller; the detected ISA runs here.
+    unsafe { run_isa(Isa::detect(), pr, c) }
+}
+
+/// [`run`] with a given instruction set (tests force the scalar one).
+///
+/// # Safety
+/// As [`run`], and this CPU supports `isa`.
+pub(super) unsafe fn run_isa<E: Element>(isa: Isa, pr: Problem<E>, c: *mut E) {
+    let madds = pr.m * pr.n * pr.k;
+    if madds < DIRECT_MAX_MADDS {
+        // SAFETY: forwarded from the caller.
+        unsafe { direct(isa, pr, c) }
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { blocked(E::kernel(isa), pr, c) }
+    }
+}
+
+/// The direct loop, with FMA instructions inlined when the CPU has them.
+///
+/// # Safety
+/// As [`run`].
+unsafe fn direct<E: Element>(isa: Isa, pr: Problem<E>, c: *mut E) {
+    match isa {
+        // SAFETY: the CPU has AVX2 and FMA; the rest is forwarded.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma => unsafe { direct_fma(pr, c) },
+        // SAFETY: forwarded from the caller.
+        Isa::Scalar => unsafe { direct_body(pr, c) },
+    }
+}
+
+/// [`direct_body`] compiled with FMA.
+///
+/// # Safety
+/// As [`run`], and the CPU supports AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn direct_fma<E: Element>(pr: Problem<E>, c: *mut E) {
+    // SAFETY: forwarded from the caller.
+    unsafe { direct_body(pr, c) }
+}
+
+/// Columns accumulated side by side in the direct loop (independent chains).
+const DIRECT_COLS: usize = 8;
+
+/// The direct loop: no packing, no threads, each element one in-order FMA
+/// chain, a few columns at a time so the chains overlap.
+///
+/// # Safety
+/// As [`run`].
+#[inline(always)]
+unsafe fn direct_body<E: Element>(pr: Problem<E>, c: *mut E) {
+    let Problem {
+        m,
+        n,
+        k,
+        alpha,
+        beta,
+        a,
+        b,
+    } = pr;
+    for i in 0..m {
+        let mut j0 = 0;
+        while j0 < n {
+            let w = DIRECT_COLS.min(n - j0);
+            let mut acc = [E::ZERO; DIRECT_COLS];
+            for p in 0..k {
+                // SAFETY: i < m, p < k.
+                let aip = unsafe { a.at(i, p) };
+                for (j, s) in acc.iter_mut().enumerate().take(w) {
+                    // SAFETY: p < k, j0 + j < n.
+                    *s = aip.fma(unsafe { b.at(p, j0 + j) }, *s);
+                }
+            }
+            for (j, s) in acc.iter().enumerate().take(w) {
+                let t = alpha * *s;
+                // SAFETY: (i, j0 + j) is inside C.
+                unsafe {
+                    let cij = c.add(i * n + j0 + j);
+                    *cij = if beta == E::ZERO {
+                        t
+                    } else {
+                        (*cij).fma(beta, t)
+                    };
+                }
+            }
+            j0 += w;
+        }
+    }
+}
+
+/// Depth blocking fixed by `k` alone: `(blocks, kc)` with `kc ≤ KC` and the
+/// blocks as even as possible (the last may be shorter).
+fn depth_blocks<E: Element>(k: usize) -> (usize, usize) {
+    let blocks = k.div_ceil(E::KC);
+    (blocks, k.div_ceil(blocks))
+}
+
+/// Splits `m_panels × n_panels` micro-panels into `(row blocks, column
+/// blocks)` of tasks: about `TASKS_PER_THREAD` per thread, none smaller than
+/// `MIN_TASK_MADDS`, as square (in elements) as the count allows, since a
+/// task reads rows + columns of operands for rows × columns of work.
+fn task_grid<E: Element>(m: usize, n: usize, k: usize, threads: usize) -> (usize, usize) {
+    let madds = m * n * k;
+    if threads <= 1 || madds < PARALLEL_MIN_MADDS {
+        return (1, 1);
+    }
+    let (m_panels, n_panels) = (m.div_ceil(E::MR), n.div_ceil(E::NR));
+    let want = (threads * TASKS_PER_THREAD)
+        .min(madds / MIN_TASK_MADDS)
+        .max(threads);
+    let mut best = (1, 1, f64::INFINITY);
+    for rb in 1..=m_panels.min(want) {
+        let cb = want.div_ceil(rb).min(n_panels);
+        let (rows, cols) = ((m as f64 / rb as f64), (n as f64 / cb as f64));
+        // Operand traffic per unit of work, with a mild penalty for missing
+        // the task count (fewer tasks steal worse).
+        let cost = (rows + cols) / (rows * cols)
+            * (1.0 + want.saturating_sub(rb * cb) as f64 / want as f64);
+        if cost < best.2 {
+            best = (rb, cb, cost);
+        }
+    }
+    (best.0, best.1)
+}
+
+/// The `index`-th of `parts` even ranges of `0..len`.
+fn part(len: usize, parts: usize, index: usize) -> (usize, usize) {
+    (index * len / parts, (index + 1) * len / parts)
+}
+
+/// Runs `f(0..tasks)`, in parallel through recursive `rayon::join` (on the
+/// current pool) when `parallel`, so idle threads steal what remains.
+fn for_tasks<F: Fn(usize) + Sync>(parallel: bool, lo: usize, hi: usize, f: &F) {
+    if !parallel {
+        (lo..hi).for_each(f);
+    } else if hi - lo == 1 {
+        f(lo);
+    } else {
+        let mid = lo + (hi - lo) / 2;
+        rayon::join(
+            || for_tasks(true, lo, mid, f),
+            || for_tasks(true, mid, hi, f),
+        );
+    }
+}
+
+/// The packed product: B packed once (in parallel panel groups) into the
+/// calling thread's buffer, then row-block × column-block tasks, each packing
+/// its own A blocks.
+///
+/// # Safety
+/// As [`run`]; `kernel` runs on this CPU.
+unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
+    let (m, n, k) = (pr.m, pr.n, pr.k);
+    let (blocks, kc) = depth_blocks::<E>(k);
+    let m_panels = m.div_ceil(E::MR);
+    let n_panels = n.div_ceil(E::NR);
+    let n_pad = n_panels * E::NR;
+    let threads = rayon::current_num_threads();
+    let (rb, cb) = task_grid::<E>(m, n, k, threads);
+    let parallel = rb * cb > 1;
+
+    let mut bbuf = Scratch::take(&B_BUF, k * n_pad * core::mem::size_of::<E>());
+    let bp = SharedMut(bbuf.as_mut_ptr::<E>());
+    // Pack B: depth block q at bp[q·kc·n_pad..], panel jp inside it at jp·kq·NR.
+    let pack_tasks = if parallel {
+        n_panels.min(threads * 4)
+    } else {
+        1
+    };
+    let pack = |t| {
+        let (jp0, jp1) = part(n_panels, pack_tasks, t);
+        for q in 0..blocks {
+            let p0 = q * kc;
+            let kq = kc.min(k - p0);
+            // SAFETY: rows p0..p0+kq lie inside B; block q of the buffer
+            // holds kq·n_pad elements; tasks pack disjoint panels.
+            unsafe { pack_b(pr.b, n, p0, kq, jp0, jp1, bp.get().add(p0 * n_pad)) };
+        }
+    };
+
+    let cp = SharedMut(c);
+    let phases = || {
+        for_tasks(parallel, 0, pack_tasks, &pack);
+        for_tasks(parallel, 0, rb * cb, &|t| {
+            let (r0, r1) = part(m_panels, rb, t / cb);
+            let (j0, j1) = part(n_panels, cb, t % cb);
+            let rows = (r0 * E::MR, (r1 * E::MR).min(m));
+            // SAFETY: B is packed and no longer written; this task owns rows
+            // × column panels of C, disjoint from every other task's.
+            unsafe { compute_block(kernel, &pr, kc, bp.get(), n_pad, rows, (j0, j1), cp.get()) };
+        });
+    };
+    if parallel && rayon::current_thread_index().is_none() {
+        // Called from outside the pool: enter it once for both phases rather
+        // than once per phase (each entry wakes the workers).
+        rayon::join(phases, || ());
+    } else {
+        phases();
+    }
+    drop(bbuf);
+}
+
+/// One task: rows `rows.0..rows.1` of C over column panels `jps.0..jps.1`,
+/// `MC` rows at a time, depth block by depth block. Full `MR`-row panels of A
+/// are read in place through their strides (they stay in L1/L2 while the
+/// column panels go by); a partial last panel is packed, zero-padded.
+///
+/// # Safety
+/// `bp` holds B packed by [`blocked`]; the rows and panels are inside C and
+/// owned by this task.
+#[allow(clippy::too_many_arguments)]
+unsafe fn compute_block<E: Element>(
+    kernel: Kernel<E>,
+    pr: &Problem<E>,
+    kc: usize,
+    bp: *const E,
+    n_pad: usize,
+    rows: (usize, usize),
+    jps: (usize, usize),
+    c: *mut E,
+) {
+    let (m, n, k) = (pr.m, pr.n, pr.k);
+    let (mr, nr) = (E::MR, E::NR);
+    let a = pr.a;
+    let mut edge = None;
+    let mut ic = rows.0;
+    while ic < rows.1 {
+        let mc = E::MC.min(rows.1 - ic);
+        let panels = mc.div_ceil(mr);
+        let mut p0 = 0;
+        while p0 < k {
+            let kq = kc.min(k - p0);
+            let beta = if p0 == 0 { pr.beta } else { E::ONE };
+            let last_live = mc - (panels - 1) * mr;
+            let edge_ptr = if last_live < mr {
+                let buf = edge.get_or_insert_with(|| {
+                    Scratch::take(&A_BUF, E::MR * E::KC * core::mem::size_of::<E>())
+                });
+                let ptr = buf.as_mut_ptr::<E>();
+                // SAFETY: the partial panel is inside A; the buffer holds
+                // MR·KC ≥ MR·kq elements.
+                unsafe { pack_a(a, ic + (panels - 1) * mr, last_live, p0, kq, ptr) };
+                ptr
+            } else {
+                core::ptr::null_mut()
+            };
+            for jp in jps.0..jps.1 {
+                // SAFETY: panel jp of depth block p0/kc in the packed B.
+                let b_panel = unsafe { bp.add(p0 * n_pad + jp * kq * nr) };
+                let live_n = nr.min(n - jp * nr);
+                for ir in 0..panels {
+                    let i0 = ic + ir * mr;
+                    let live_m = mr.min(m - i0);
+                    let (ap, rsa, csa) = if live_m == mr {
+                        (a.ptr.wrapping_add(i0 * a.rs + p0 * a.cs), a.rs, a.cs)
+                    } else {
+                        (edge_ptr.cast_const(), 1, mr)
+                    };
+                    // SAFETY: (i0, jp·NR) is inside C.
+                    let ct = unsafe { c.add(i0 * n + jp * nr) };
+                    if live_m == mr && live_n == nr {
+                        // SAFETY: a full tile inside C; the A rows i0..i0+MR
+                        // and depth p0..p0+kq are inside A; B̃ holds kq steps.
+                        unsafe { kernel(kq, ap, rsa, csa, b_panel, ct, n, pr.alpha, beta) };
+                    } else {
+                        // SAFETY: as above, the edge tile through a full-size
+                        // temporary, copying only the live part.
+                        unsafe {
+                            edge_tile(
+                                kernel,
+                                kq,
+                                (ap, rsa, csa),
+                                b_panel,
+                                ct,
+                                n,
+                                (live_m, live_n),
+                                pr.alpha,
+                                beta,
+                            )
+                        };
+                    }
+                }
+            }
+            p0 += kq;
+        }
+        ic += mc;
+    }
+    drop(edge);
+}
+
+/// A partial tile (`live_m × live_n` of `MR×NR`) through a temporary, with
+/// the same kernel and so the same arithmetic as a full tile.
+///
+/// # Safety
+/// As the kernel's, with `c` valid for the live part only.
+#[allow(clippy::too_many_arguments)]
+unsafe fn edge_tile<E: Element>(
+    kernel: Kernel<E>,
+    kq: usize,
+    a: (*const E, usize, usize),
+    b: *const E,
+    c: *mut E,
+    rsc: usize,
+    (live_m, live_n): (usize, usize),
+    alpha: E,
+    beta: E,
+) {
+    let nr = E::NR;
+    let mut tmp = [E::ZERO; TILE_MAX];
+    for i in 0..live_m {
+        for j in 0..live_n {
+            // SAFETY: (i, j) is in the live part.
+            tmp[i * nr + j] = unsafe { *c.add(i * rsc + j) };
+        }
+    }
+    // SAFETY: tmp holds an MR×NR tile at stride NR; the panels are the caller's.
+    unsafe { kernel(kq, a.0, a.1, a.2, b, tmp.as_mut_ptr(), nr, alpha, beta) };
+    for i in 0..live_m {
+        for j in 0..live_n {
+            // SAFETY: (i, j) is in the live part.
+            unsafe { *c.add(i * rsc + j) = tmp[i * nr + j] };
+        }
+    }
+}
