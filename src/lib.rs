@@ -30,7 +30,7 @@
 //! | --- | --- |
 //! | [`float`] | the sealed [`Float`] trait: `f32` and `f64`, one generic code path |
 //! | [`tensor`] | [`Tensor`]: shape + row-major buffer, broadcasting, the GEMM call |
-//! | [`tape`] | [`Tape`], [`Var`], [`Grads`], the backward sweep and its observer |
+//! | [`tape`] | [`Tape`], [`Var`], [`Grads`], the backward sweep and its observer; [`Replay`]: a recorded step compiled once, run again on preallocated buffers |
 //! | [`ops`] | every op, its forward rule beside its vector-Jacobian product |
 //! | [`check`] | [`gradcheck`](check::gradcheck): the tape against finite differences |
 //! | [`rng`] | NumPy-compatible `seed` + `rand` (MT19937) |

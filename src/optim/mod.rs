@@ -206,11 +206,11 @@ impl<T: Float> Optimizer<T> {
         let t = self.steps as f64;
         let (b1, b2) = c.betas;
         let lr = c.lr;
-        let shape = p.dims().to_vec();
+        let shape = p.shape();
         let m = self.first[i]
-            .get_or_insert_with(|| Tensor::zeros(&shape).expect("a parameter's shape"));
+            .get_or_insert_with(|| Tensor::zeros(shape.dims()).expect("a parameter's shape"));
         let v = self.second[i]
-            .get_or_insert_with(|| Tensor::zeros(&shape).expect("a parameter's shape"));
+            .get_or_insert_with(|| Tensor::zeros(shape.dims()).expect("a parameter's shape"));
         let decoupled = c.kind == OptimKind::AdamW;
         let wd = T::from_f64(c.weight_decay);
         let decay = T::from_f64(1.0 - lr * c.weight_decay);
