@@ -40,11 +40,27 @@ fn epochs(args: &[&str]) -> Vec<Value> {
 }
 
 /// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
+/// A fresh temporary directory for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("backprop-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn s(p: &Path) -> &str {
@@ -211,7 +227,6 @@ fn same_seed_same_threads_is_bit_identical_and_resume_matches() {
         tensors(&c),
         "the resumed run differs from the uninterrupted one"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -272,7 +287,6 @@ fn eval_and_predict_use_the_saved_model() {
         let p: f64 = f[1..].iter().map(|x| x.parse::<f64>().unwrap()).sum();
         assert!((p - 1.0).abs() < 1e-6, "probabilities sum to {p}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -297,7 +311,6 @@ fn plot_writes_svg_and_png() {
         let bytes = std::fs::read(&p).unwrap();
         assert!(bytes.len() > 1000, "{ext} plot too small");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Runs a failing command: exit code 2, one line on stderr containing `needle`.
@@ -430,7 +443,6 @@ fn bad_input_gives_one_line_exit_2_and_no_output_file() {
         ],
         "epoch 1, batch",
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

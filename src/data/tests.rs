@@ -17,12 +17,27 @@ const MNIST_LABELS: &str = concat!(
 const DIGITS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz");
 const IRIS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/iris.csv");
 
-/// A fresh temporary directory for one test.
-fn tmp_dir(test: &str) -> PathBuf {
+/// A fresh temporary directory for one test, removed when dropped.
+struct TmpDir(PathBuf);
+
+impl std::ops::Deref for TmpDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TmpDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp_dir(test: &str) -> TmpDir {
     let dir = std::env::temp_dir().join(format!("backprop-data-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TmpDir(dir)
 }
 
 /// Writes `bytes` to `dir/name` and returns the path as a string.
