@@ -20,8 +20,11 @@ pub(super) const DIRECT_MAX_MADDS: usize = 4096;
 pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 19;
 /// Smallest task worth a rayon job, in multiply-adds.
 const MIN_TASK_MADDS: usize = 1 << 17;
-/// Tasks per thread aimed at, so a descheduled thread's share can be stolen.
-const TASKS_PER_THREAD: usize = 4;
+/// Tasks per thread aimed at, so a descheduled thread's unstarted share can
+/// be stolen. Measured on 2 cores (`gemm_vs -- loop`, MLP shapes): 2 beat 4
+/// both idle (1.18 against 1.25 ms a pass) and beside busy processes, and 16
+/// was slower still, so more, smaller tasks did not pay here.
+const TASKS_PER_THREAD: usize = 2;
 
 /// A mutable pointer handed to tasks that write disjoint parts of its target.
 #[derive(Clone, Copy)]
