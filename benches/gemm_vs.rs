@@ -4,7 +4,9 @@
 //!
 //! `cargo bench --bench gemm_vs` prints the table;
 //! `cargo bench --bench gemm_vs -- loop SECONDS` times a loop of the MLP
-//! shapes for each implementation (run it beside busy processes).
+//! shapes for each implementation (run it beside busy processes);
+//! `cargo bench --bench gemm_vs -- threshold` times ours on 1 and 2 threads
+//! around the size where it starts using threads.
 
 use backprop::tensor::gemm::{gemm, MatRef};
 use std::hint::black_box;
@@ -169,8 +171,51 @@ fn contention(seconds: f64) {
     }
 }
 
+/// Ours in a 1-thread against a 2-thread pool around the parallel threshold.
+fn threshold() {
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    println!(
+        "{:<14} {:>9} {:>9} {:>9}",
+        "m×k×n", "madds", "1 thr us", "2 thr us"
+    );
+    for (m, k, n) in [
+        (128, 10, 128),
+        (64, 64, 64),
+        (128, 16, 128),
+        (128, 32, 128),
+        (96, 96, 96),
+        (128, 64, 128),
+        (128, 128, 128),
+    ] {
+        let case: Case = ("", m, k, n, false, false);
+        let mut d = data(m, k, n);
+        let (mut t1, mut t2) = (Vec::new(), Vec::new());
+        for _ in 0..15 {
+            t1.extend(one.install(|| time(new, &case, &mut d, 3)));
+            t2.extend(two.install(|| time(new, &case, &mut d, 3)));
+        }
+        println!(
+            "{:<14} {:>9} {:>9.2} {:>9.2}",
+            format!("{m}x{k}x{n}"),
+            m * k * n,
+            median(t1) * 1e6,
+            median(t2) * 1e6
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "threshold") {
+        return threshold();
+    }
     match args.iter().position(|a| a == "loop") {
         Some(i) => contention(args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(3.0)),
         None if args.iter().any(|a| a == "--bench") || args.len() == 1 => table(),

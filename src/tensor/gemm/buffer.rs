@@ -14,9 +14,9 @@ use std::thread::LocalKey;
 pub(super) struct Line([u8; 64]);
 
 thread_local! {
-    /// Packed panels of A, used by whichever thread runs a task.
+    /// A packed partial row panel of A, for the task running on this thread.
     pub(super) static A_BUF: Cell<Vec<Line>> = const { Cell::new(Vec::new()) };
-    /// Packed B, owned by the calling thread and shared with its tasks.
+    /// The packed B panels of the task running on this thread.
     pub(super) static B_BUF: Cell<Vec<Line>> = const { Cell::new(Vec::new()) };
 }
 

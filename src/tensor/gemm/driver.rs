@@ -15,11 +15,16 @@ use super::pack::{pack_a, pack_b, Strided};
 /// Products with fewer multiply-adds than this use the direct loop.
 pub(super) const DIRECT_MAX_MADDS: usize = 4096;
 /// Products with fewer multiply-adds than this stay on the calling thread.
-pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 18;
+/// Measured (`gemm_vs -- threshold`, idle, 2 threads against 1): even at
+/// 262K (128×16×128), 15% faster at 524K (128×32×128), 25% at 1M.
+pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 19;
 /// Smallest task worth a rayon job, in multiply-adds.
 const MIN_TASK_MADDS: usize = 1 << 17;
-/// Tasks per thread aimed at, so a descheduled thread's share can be stolen.
-const TASKS_PER_THREAD: usize = 4;
+/// Tasks per thread aimed at, so a descheduled thread's unstarted share can
+/// be stolen. Measured on 2 cores (`gemm_vs -- loop`, MLP shapes): 2 beat 4
+/// both idle (1.18 against 1.25 ms a pass) and beside busy processes, and 16
+/// was slower still, so more, smaller tasks did not pay here.
+const TASKS_PER_THREAD: usize = 2;
 
 /// A mutable pointer handed to tasks that write disjoint parts of its target.
 #[derive(Clone, Copy)]
@@ -212,78 +217,50 @@ fn for_tasks<F: Fn(usize) + Sync>(parallel: bool, lo: usize, hi: usize, f: &F) {
     }
 }
 
-/// The packed product: B packed once (in parallel panel groups) into the
-/// calling thread's buffer, then row-block × column-block tasks, each packing
-/// its own A blocks.
+/// The packed product as row-block × column-block tasks; each task packs the
+/// B panels of its columns, depth block by depth block, into its thread's
+/// buffer, so tasks share nothing but the read-only operands and no task
+/// waits for another's packing.
 ///
 /// # Safety
 /// As [`run`]; `kernel` runs on this CPU.
 unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
     let (m, n, k) = (pr.m, pr.n, pr.k);
-    let (blocks, kc) = depth_blocks::<E>(k);
+    let (_, kc) = depth_blocks::<E>(k);
     let m_panels = m.div_ceil(E::MR);
     let n_panels = n.div_ceil(E::NR);
-    let n_pad = n_panels * E::NR;
     let threads = rayon::current_num_threads();
     let (rb, cb) = task_grid::<E>(m, n, k, threads);
     let parallel = rb * cb > 1;
-
-    let mut bbuf = Scratch::take(&B_BUF, k * n_pad * core::mem::size_of::<E>());
-    let bp = SharedMut(bbuf.as_mut_ptr::<E>());
-    // Pack B: depth block q at bp[q·kc·n_pad..], panel jp inside it at jp·kq·NR.
-    let pack_tasks = if parallel {
-        n_panels.min(threads * 4)
-    } else {
-        1
-    };
-    let pack = |t| {
-        let (jp0, jp1) = part(n_panels, pack_tasks, t);
-        for q in 0..blocks {
-            let p0 = q * kc;
-            let kq = kc.min(k - p0);
-            // SAFETY: rows p0..p0+kq lie inside B; block q of the buffer
-            // holds kq·n_pad elements; tasks pack disjoint panels.
-            unsafe { pack_b(pr.b, n, p0, kq, jp0, jp1, bp.get().add(p0 * n_pad)) };
-        }
-    };
-
     let cp = SharedMut(c);
-    let phases = || {
-        for_tasks(parallel, 0, pack_tasks, &pack);
-        for_tasks(parallel, 0, rb * cb, &|t| {
-            let (r0, r1) = part(m_panels, rb, t / cb);
-            let (j0, j1) = part(n_panels, cb, t % cb);
-            let rows = (r0 * E::MR, (r1 * E::MR).min(m));
-            // SAFETY: B is packed and no longer written; this task owns rows
-            // × column panels of C, disjoint from every other task's.
-            unsafe { compute_block(kernel, &pr, kc, bp.get(), n_pad, rows, (j0, j1), cp.get()) };
-        });
+    let task = |t: usize| {
+        let (r0, r1) = part(m_panels, rb, t / cb);
+        let (j0, j1) = part(n_panels, cb, t % cb);
+        let rows = (r0 * E::MR, (r1 * E::MR).min(m));
+        // SAFETY: this task owns rows × column panels of C, disjoint from
+        // every other task's; the operands are only read.
+        unsafe { compute_block(kernel, &pr, kc, rows, (j0, j1), cp.get()) };
     };
     if parallel && rayon::current_thread_index().is_none() {
-        // Called from outside the pool: enter it once for both phases rather
-        // than once per phase (each entry wakes the workers).
-        rayon::join(phases, || ());
+        // Called from outside the pool: enter it once, as one job.
+        rayon::join(|| for_tasks(true, 0, rb * cb, &task), || ());
     } else {
-        phases();
+        for_tasks(parallel, 0, rb * cb, &task);
     }
-    drop(bbuf);
 }
 
-/// One task: rows `rows.0..rows.1` of C over column panels `jps.0..jps.1`,
-/// `MC` rows at a time, depth block by depth block. Full `MR`-row panels of A
-/// are read in place through their strides (they stay in L1/L2 while the
-/// column panels go by); a partial last panel is packed, zero-padded.
+/// One task: rows `rows.0..rows.1` of C over column panels `jps.0..jps.1`.
+/// Depth block by depth block, it packs those B panels (they stay in L2),
+/// then runs `MC` rows at a time over them. Full `MR`-row panels of A are
+/// read in place through their strides; a partial last one is packed,
+/// zero-padded. Each C element still receives the depth blocks in order.
 ///
 /// # Safety
-/// `bp` holds B packed by [`blocked`]; the rows and panels are inside C and
-/// owned by this task.
-#[allow(clippy::too_many_arguments)]
+/// The rows and panels are inside C and owned by this task.
 unsafe fn compute_block<E: Element>(
     kernel: Kernel<E>,
     pr: &Problem<E>,
     kc: usize,
-    bp: *const E,
-    n_pad: usize,
     rows: (usize, usize),
     jps: (usize, usize),
     c: *mut E,
@@ -291,20 +268,24 @@ unsafe fn compute_block<E: Element>(
     let (m, n, k) = (pr.m, pr.n, pr.k);
     let (mr, nr) = (E::MR, E::NR);
     let a = pr.a;
+    let size = core::mem::size_of::<E>();
+    let mut bbuf = Scratch::take(&B_BUF, kc * (jps.1 - jps.0) * nr * size);
+    let bp = bbuf.as_mut_ptr::<E>();
     let mut edge = None;
-    let mut ic = rows.0;
-    while ic < rows.1 {
-        let mc = E::MC.min(rows.1 - ic);
-        let panels = mc.div_ceil(mr);
-        let mut p0 = 0;
-        while p0 < k {
-            let kq = kc.min(k - p0);
-            let beta = if p0 == 0 { pr.beta } else { E::ONE };
+    let mut p0 = 0;
+    while p0 < k {
+        let kq = kc.min(k - p0);
+        let beta = if p0 == 0 { pr.beta } else { E::ONE };
+        // SAFETY: rows p0..p0+kq lie inside B; the buffer holds
+        // kc·(jps.1 − jps.0)·NR elements.
+        unsafe { pack_b(pr.b, n, p0, kq, jps.0, jps.1, bp) };
+        let mut ic = rows.0;
+        while ic < rows.1 {
+            let mc = E::MC.min(rows.1 - ic);
+            let panels = mc.div_ceil(mr);
             let last_live = mc - (panels - 1) * mr;
             let edge_ptr = if last_live < mr {
-                let buf = edge.get_or_insert_with(|| {
-                    Scratch::take(&A_BUF, E::MR * E::KC * core::mem::size_of::<E>())
-                });
+                let buf = edge.get_or_insert_with(|| Scratch::take(&A_BUF, E::MR * E::KC * size));
                 let ptr = buf.as_mut_ptr::<E>();
                 // SAFETY: the partial panel is inside A; the buffer holds
                 // MR·KC ≥ MR·kq elements.
@@ -314,8 +295,8 @@ unsafe fn compute_block<E: Element>(
                 core::ptr::null_mut()
             };
             for jp in jps.0..jps.1 {
-                // SAFETY: panel jp of depth block p0/kc in the packed B.
-                let b_panel = unsafe { bp.add(p0 * n_pad + jp * kq * nr) };
+                // SAFETY: panel jp of this depth block in the task's packed B.
+                let b_panel = unsafe { bp.add((jp - jps.0) * kq * nr) };
                 let live_n = nr.min(n - jp * nr);
                 for ir in 0..panels {
                     let i0 = ic + ir * mr;
@@ -350,11 +331,12 @@ unsafe fn compute_block<E: Element>(
                     }
                 }
             }
-            p0 += kq;
+            ic += mc;
         }
-        ic += mc;
+        p0 += kq;
     }
     drop(edge);
+    drop(bbuf);
 }
 
 /// A partial tile (`live_m × live_n` of `MR×NR`) through a temporary, with

@@ -1,15 +1,18 @@
 //! Matrix products: our own packed, blocked GEMM with rayon work stealing.
 //!
-//! BLIS-style: B is packed into `NR`-wide panels and A into `MR`-tall panels
-//! (zero-padded), and an `MR×NR` micro-kernel (AVX2+FMA f32 6×16 and f64 6×8
-//! on x86-64, chosen at run time; a portable scalar one elsewhere) runs over
-//! them. A transposed operand is never copied: packing reads it through its
-//! strides. Tiny products take a direct loop; large ones are split into many
-//! row-block × column-block tasks on the *current* rayon pool so an idle
-//! thread steals the work of a descheduled one. Packing buffers are reused
-//! from thread-locals, so a steady state allocates nothing, and every element
-//! is accumulated in the same order whatever the thread count, so results are
-//! bitwise reproducible (see `driver` for the order).
+//! BLIS-style: B is packed into `NR`-wide, zero-padded panels (`KC` deep, so
+//! a panel stays in L1), and an `MR×NR` micro-kernel (AVX2+FMA f32 6×16 and
+//! f64 6×8 on x86-64, chosen at run time; a portable scalar one elsewhere)
+//! runs over them. Full `MR`-row panels of A are read in place through their
+//! strides (measured faster than packing them at these sizes); a partial last
+//! panel is packed with zero padding. A transposed operand is never copied.
+//! Tiny products take a direct loop; larger ones are split into row-block ×
+//! column-block tasks on the *current* rayon pool (each packs its own B
+//! columns, so no task waits for another), and idle threads steal unstarted
+//! tasks. Packing buffers are reused from thread-locals, so a steady state
+//! allocates nothing, and every element is accumulated in the same order
+//! whatever the thread count, so results are bitwise reproducible (see
+//! `driver` for the order).
 
 mod buffer;
 mod driver;

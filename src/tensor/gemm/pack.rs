@@ -69,11 +69,11 @@ pub(super) unsafe fn pack_a<E: Element>(
 }
 
 /// Packs depth `p0..p0+kq`, column panels `jp0..jp1` (of `NR` columns) of
-/// the `·×n` matrix B: panel `jp` at `dst[jp·kq·NR..]`, element `(p, j)` at
-/// `p·NR + j`; columns past `n` are zeros.
+/// the `·×n` matrix B: panel `jp` at `dst[(jp − jp0)·kq·NR..]`, element
+/// `(p, j)` at `p·NR + j`; columns past `n` are zeros.
 ///
 /// # Safety
-/// The rows lie inside B; `dst` holds `jp1·kq·NR` elements.
+/// The rows lie inside B; `dst` holds `(jp1 − jp0)·kq·NR` elements.
 pub(super) unsafe fn pack_b<E: Element>(
     b: Strided<E>,
     n: usize,
@@ -88,7 +88,7 @@ pub(super) unsafe fn pack_b<E: Element>(
         let j0 = jp * nr;
         let live = nr.min(n - j0);
         // SAFETY: panel jp of the destination, in bounds by the contract.
-        let d = unsafe { dst.add(jp * kq * nr) };
+        let d = unsafe { dst.add((jp - jp0) * kq * nr) };
         if live == nr && b.cs == 1 {
             // Rows of B contiguous: one NR-long copy per depth step.
             for p in 0..kq {
