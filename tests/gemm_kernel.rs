@@ -188,3 +188,51 @@ fn f32_bitwise_identical_across_thread_counts() {
 fn f64_bitwise_identical_across_thread_counts() {
     bits_equal::<f64>();
 }
+
+/// The trainer may keep products on its own thread or spread them over the
+/// pool, batch by batch; the trained weights are the same bits either way.
+#[test]
+fn training_gives_the_same_bits_with_serial_or_parallel_products() {
+    use backprop::data::{Dataset, LoadOptions};
+    use backprop::nn::{Activation, Init, Loss, Mlp};
+    use backprop::optim::{OptimConfig, OptimKind, Optimizer};
+    use backprop::tensor::gemm::with_parallelism;
+    use backprop::train::{LoopOptions, Trainer};
+    let mnist = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/mnist-10k-images-idx3-ubyte.gz"
+    );
+    let data = Dataset::load(mnist, &LoadOptions::default()).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let train = |parallel: bool| {
+        pool.install(|| {
+            let model =
+                Mlp::<f32>::new(&[784, 256, 128, 10], Activation::Relu, true, Init::Torch, 3)
+                    .unwrap();
+            let opts = LoopOptions {
+                loss: Loss::CrossEntropy,
+                batch_size: 128,
+                shuffle: false,
+                seed: 0,
+            };
+            let optim = Optimizer::new(OptimConfig::new(OptimKind::Adam, 1e-3));
+            let mut trainer = Trainer::new(model, optim, opts, None);
+            let mut norms = vec![0.0; 3];
+            for b in 0..5 {
+                let idx: Vec<usize> = (b * 128..(b + 1) * 128).collect();
+                with_parallelism(parallel, || trainer.train_batch(&data, &idx, &mut norms))
+                    .unwrap();
+            }
+            trainer
+                .model
+                .named_params()
+                .into_iter()
+                .flat_map(|(_, t)| t.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+                .collect::<Vec<u32>>()
+        })
+    };
+    assert_eq!(train(false), train(true));
+}

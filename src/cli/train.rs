@@ -475,6 +475,7 @@ fn report_json(r: &EpochReport) -> serde_json::Value {
         "test_accuracy": r.test_accuracy,
         "epoch_seconds": r.epoch_seconds,
         "grad_norms": r.grad_norms,
+        "parallel_batches": r.parallel_batches,
     })
 }
 

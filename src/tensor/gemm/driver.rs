@@ -229,7 +229,11 @@ unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
     let (_, kc) = depth_blocks::<E>(k);
     let m_panels = m.div_ceil(E::MR);
     let n_panels = n.div_ceil(E::NR);
-    let threads = rayon::current_num_threads();
+    let threads = if super::parallel_allowed() {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
     let (rb, cb) = task_grid::<E>(m, n, k, threads);
     let parallel = rb * cb > 1;
     let cp = SharedMut(c);

@@ -23,8 +23,36 @@ mod pack;
 mod x86;
 
 use core::any::TypeId;
+use std::cell::Cell;
 
 use crate::float::Float;
+
+thread_local! {
+    /// Whether products called from this thread may use the pool's threads.
+    static PARALLEL: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Runs `f` with the matrix products it calls on this thread kept on this
+/// thread (`parallel = false`) or allowed onto the current rayon pool (`true`,
+/// the default). The results are the same bits either way (every element is
+/// accumulated in one fixed order), so a caller may choose per call, e.g.
+/// by timing both on a machine that other processes share.
+pub fn with_parallelism<R>(parallel: bool, f: impl FnOnce() -> R) -> R {
+    /// Restores the previous setting, also if `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PARALLEL.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(PARALLEL.with(|p| p.replace(parallel)));
+    f()
+}
+
+/// Whether products called from this thread may use the pool's threads.
+pub(crate) fn parallel_allowed() -> bool {
+    PARALLEL.with(|p| p.get())
+}
 
 /// A row-major matrix operand: its storage, whether it is used transposed, and
 /// its stored (not logical) row and column counts.
