@@ -145,8 +145,10 @@ fn steady_state_training_steps_allocate_nothing() {
             let batches: Vec<Vec<usize>> =
                 (0..4).map(|b| (b * 128..(b + 1) * 128).collect()).collect();
             let mut norms = vec![0.0; 3];
-            for batch in &batches {
-                trainer.train_batch(&data, batch, &mut norms).unwrap();
+            for _ in 0..2 {
+                for batch in &batches {
+                    trainer.train_batch(&data, batch, &mut norms).unwrap();
+                }
             }
             let n = count(|| {
                 for batch in &batches {

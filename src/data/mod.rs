@@ -311,8 +311,17 @@ impl Dataset {
         }
         match &self.features {
             Features::F64 { data, .. } => gather_rows(data, dim, idx, std, x, |v| *v),
+            Features::Bytes { data, .. } if std.is_none() => {
+                // byte/255 for each of the 256 bytes, looked up in T
+                // (the same values as converting the f64 quotient each time).
+                let scaled: [T; 256] = std::array::from_fn(|b| T::from_f64(b as f64 / 255.0));
+                for (out, &r) in x.chunks_exact_mut(dim).zip(idx) {
+                    for (o, &b) in out.iter_mut().zip(&data[r * dim..(r + 1) * dim]) {
+                        *o = scaled[usize::from(b)];
+                    }
+                }
+            }
             Features::Bytes { data, .. } => {
-                // byte/255 for each of the 256 bytes, looked up instead of divided.
                 let scaled: [f64; 256] = std::array::from_fn(|b| b as f64 / 255.0);
                 gather_rows(data, dim, idx, std, x, |&b| scaled[usize::from(b)])
             }

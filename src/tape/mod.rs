@@ -174,7 +174,23 @@ impl<T: Float> Tape<T> {
         Var::new(self, id)
     }
 
+    /// A constant leaf that takes `value` itself, without a copy (a batch of
+    /// data, say). Move the buffer back out with [`Tape::take`] before
+    /// [`Tape::clear`] to reuse it; otherwise `clear` keeps it in the pool.
     #[track_caller]
+    pub fn constant_owned(&self, value: Tensor<T>) -> Var<'_, T> {
+        let id = self.push_node(Op::Constant, &[], value, false, Location::caller());
+        Var::new(self, id)
+    }
+
+    /// Moves a value out of the tape, leaving an empty tensor in its place:
+    /// for getting back a buffer given to [`Tape::constant_owned`] once the
+    /// step is done. Ops or a backward pass that read `v` afterwards see no
+    /// elements (and may panic), so take values last.
+    pub fn take(&self, v: Var<'_, T>) -> Tensor<T> {
+        std::mem::take(&mut self.nodes.borrow_mut()[v.id()].value)
+    }
+
     fn leaf(&self, op: Op<T>, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
         let mut t = self.alloc_overwrite(value.shape());
         t.data_mut().copy_from_slice(value.data());

@@ -31,6 +31,16 @@ pub struct Tensor<T: Float> {
     data: Vec<T>,
 }
 
+/// An empty tensor: shape `[0]`, no elements, nothing allocated.
+impl<T: Float> Default for Tensor<T> {
+    fn default() -> Self {
+        Tensor {
+            shape: Shape::new(&[0]).expect("one axis"),
+            data: Vec::new(),
+        }
+    }
+}
+
 impl<T: Float> Tensor<T> {
     /// A tensor from row-major data; errors if the length does not match the shape.
     pub fn from_vec(data: Vec<T>, dims: &[usize]) -> Result<Self> {

@@ -257,10 +257,11 @@ impl<T: Float> Trainer<T> {
     ) -> Result<(f64, usize), TrainError> {
         let x = Tensor::from_vec(std::mem::take(&mut self.x), &[rows, dim])?;
         let mut params: Vec<Var<'_, T>> = reuse(std::mem::take(&mut self.vars));
+        let mut batch = None;
         let outcome = (|| {
             let tape = &self.tape;
             self.model.record_into(tape, &mut params);
-            let xv = tape.constant(&x);
+            let xv = tape.constant_owned(x);
             let targets = if self.opts.loss.is_classification() {
                 tape.labels(&self.labels)
             } else {
@@ -286,10 +287,13 @@ impl<T: Float> Trainer<T> {
                 }
             }
             tape.recycle(grads);
+            batch = Some(tape.take(xv));
             Ok::<_, TrainError>((loss_value, right))
         })();
         self.vars = reuse(params);
-        self.x = x.into_data();
+        // The batch buffer comes back for the next gather (on an error it
+        // stays in the tape's pool and the next gather makes a new one).
+        self.x = batch.map(Tensor::into_data).unwrap_or_default();
         self.tape.clear();
         outcome
     }

@@ -12,16 +12,27 @@
 
 use std::time::Duration;
 
+/// Batches not timed at the start (allocations, cold caches, thread start-up).
+const WARMUP: u64 = 4;
+/// Batches of each mode timed, alternately, before the first choice.
+const TRIALS: u64 = 4;
 /// Batches between two probes of the mode not in use.
 const PROBE_EVERY: u64 = 128;
-/// Weight of a new batch time in a mode's running estimate.
+/// Weight of a new batch time in its mode's running estimate (a probe's
+/// single batch counts for more, since its mode's estimate is older).
 const SMOOTHING: f64 = 0.3;
+const PROBE_WEIGHT: f64 = 0.5;
+/// The other mode must be this much faster to be switched to (noise on a
+/// shared machine would otherwise flip the choice back and forth).
+const MARGIN: f64 = 0.9;
 
 /// The running choice (see the [module docs](self)).
 #[derive(Clone, Debug)]
 pub(crate) struct ThreadPolicy {
     /// The pool has more than one thread (otherwise there is nothing to choose).
     active: bool,
+    /// The mode in use: products spread over the pool.
+    parallel: bool,
     /// Estimated seconds per sample: `[serial, parallel]`.
     estimate: [Option<f64>; 2],
     /// Batches timed so far.
@@ -35,6 +46,7 @@ impl ThreadPolicy {
     pub(crate) fn new(threads: usize) -> Self {
         ThreadPolicy {
             active: threads > 1,
+            parallel: true,
             estimate: [None, None],
             batches: 0,
             parallel_batches: 0,
@@ -46,43 +58,53 @@ impl ThreadPolicy {
         if !self.active {
             return true;
         }
-        match self.estimate {
-            // The first batches: parallel (warm-up, then timed), then serial.
-            [_, None] => true,
-            [None, _] => false,
-            [Some(s), Some(p)] => {
-                let best = p <= s;
-                // Now and then, one batch of the other mode, to notice change.
-                if self.batches % PROBE_EVERY == PROBE_EVERY - 1 {
-                    !best
-                } else {
-                    best
-                }
-            }
+        let b = self.batches;
+        if b < WARMUP {
+            true
+        } else if b < WARMUP + 2 * TRIALS {
+            // The trials: parallel and serial alternately.
+            (b - WARMUP) % 2 == 0
+        } else if b % PROBE_EVERY == PROBE_EVERY - 1 {
+            // Now and then one batch of the other mode, to notice a change.
+            !self.parallel
+        } else {
+            self.parallel
         }
     }
 
     /// Records the time of a batch of `samples` rows run in mode `parallel`.
-    /// The very first batch (allocations, cold caches) is not counted.
+    /// The warm-up batches are not counted.
     pub(crate) fn record(&mut self, parallel: bool, samples: usize, took: Duration) {
         self.parallel_batches += u64::from(parallel);
+        let b = self.batches;
         self.batches += 1;
-        if !self.active || self.batches == 1 || samples == 0 {
+        if !self.active || b < WARMUP || samples == 0 {
             return;
         }
         let x = took.as_secs_f64() / samples as f64;
-        // A batch of the mode in use refines its estimate; a probe of the
-        // other mode replaces that mode's stale one (a wrong probe is undone
-        // by the next few batches of the mode it picks).
-        let in_use = match self.estimate {
-            [Some(s), Some(p)] => p <= s,
-            _ => parallel,
+        let trial = b < WARMUP + 2 * TRIALS;
+        let weight = if trial || parallel != self.parallel {
+            PROBE_WEIGHT
+        } else {
+            SMOOTHING
         };
         let e = &mut self.estimate[usize::from(parallel)];
         *e = Some(match *e {
-            Some(old) if parallel == in_use => old + SMOOTHING * (x - old),
-            _ => x,
+            Some(old) => old + weight * (x - old),
+            None => x,
         });
+        if let [Some(s), Some(p)] = self.estimate {
+            if trial {
+                // The first choice, after the last trial: serial only if
+                // clearly faster (parallel is the default).
+                self.parallel = s >= MARGIN * p;
+            } else {
+                let (current, other) = if self.parallel { (p, s) } else { (s, p) };
+                if other < MARGIN * current {
+                    self.parallel = !self.parallel;
+                }
+            }
+        }
     }
 
     /// Batches run so far with parallel products, and in all.
@@ -119,9 +141,8 @@ mod tests {
         // Another process starts: parallel now loses.
         let share = run(&mut policy, 640, 1.8, 2.6);
         assert!(share < 0.05, "{share}");
-        // It stops again: the next probe of parallel mode (at most
-        // PROBE_EVERY batches away) switches back.
-        let share = run(&mut policy, PROBE_EVERY, 1.7, 1.0);
+        // It stops again: a few probes of parallel mode switch back.
+        let share = run(&mut policy, 4 * PROBE_EVERY, 1.7, 1.0);
         assert!(share > 0.0, "{share}");
         let share = run(&mut policy, 640, 1.7, 1.0);
         assert!(share > 0.97, "{share}");
@@ -131,5 +152,20 @@ mod tests {
     fn one_thread_is_always_parallel_mode_and_ignores_times() {
         let mut policy = ThreadPolicy::new(1);
         assert_eq!(run(&mut policy, 100, 1.0, 5.0), 1.0);
+    }
+
+    #[test]
+    fn noise_within_the_margin_does_not_flip_the_choice() {
+        let mut policy = ThreadPolicy::new(2);
+        // Parallel 1.0 ms, serial 1.6 ms, each batch ±5% at random-looking steps.
+        let mut seen_serial = 0;
+        for i in 0..2000u64 {
+            let p = policy.parallel();
+            let jitter = 1.0 + 0.05 * (((i * 7919) % 21) as f64 / 10.0 - 1.0);
+            policy.record(p, 128, ms(if p { 1.0 } else { 1.6 } * jitter));
+            seen_serial += u64::from(!p);
+        }
+        // Only the trials and the probes.
+        assert!(seen_serial <= TRIALS + 2000 / PROBE_EVERY, "{seen_serial}");
     }
 }

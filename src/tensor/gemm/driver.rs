@@ -20,6 +20,9 @@ pub(super) const DIRECT_MAX_MADDS: usize = 4096;
 pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 19;
 /// Smallest task worth a rayon job, in multiply-adds.
 const MIN_TASK_MADDS: usize = 1 << 17;
+/// The packed-B buffer a thread keeps holds at least this many column panels
+/// (1 MiB: 1024 f32 or 512 f64 columns at the full depth block).
+const B_MIN_PANELS: usize = 64;
 /// Tasks per thread aimed at, so a descheduled thread's unstarted share can
 /// be stolen. Measured on 2 cores (`gemm_vs -- loop`, MLP shapes): 2 beat 4
 /// both idle (1.18 against 1.25 ms a pass) and beside busy processes, and 16
@@ -273,7 +276,12 @@ unsafe fn compute_block<E: Element>(
     let (mr, nr) = (E::MR, E::NR);
     let a = pr.a;
     let size = core::mem::size_of::<E>();
-    let mut bbuf = Scratch::take(&B_BUF, kc * (jps.1 - jps.0) * nr * size);
+    // Sized for the deepest block and at least B_MIN_PANELS panels, so the
+    // buffer a thread keeps fits every task of every product up to that
+    // width (whichever tasks work stealing hands it): a steady state
+    // allocates nothing even when threads trade tasks of different shapes.
+    let panels = (jps.1 - jps.0).max(B_MIN_PANELS);
+    let mut bbuf = Scratch::take(&B_BUF, kc.max(E::KC) * panels * nr * size);
     let bp = bbuf.as_mut_ptr::<E>();
     let mut edge = None;
     let mut p0 = 0;
