@@ -16,14 +16,15 @@ use std::time::Duration;
 const WARMUP: u64 = 4;
 /// Batches of each mode timed, alternately, before the first choice.
 const TRIALS: u64 = 4;
-/// Batches between two probes of the mode not in use.
-const PROBE_EVERY: u64 = 128;
-/// Weight of a new batch time in its mode's running estimate (a probe's
-/// single batch counts for more, since its mode's estimate is older).
-const SMOOTHING: f64 = 0.3;
-const PROBE_WEIGHT: f64 = 0.5;
-/// The other mode must be this much faster to be switched to (noise on a
-/// shared machine would otherwise flip the choice back and forth).
+/// Every `PROBE_EVERY` batches, the last `PROBE_LEN` run in the other mode.
+/// A probe is several batches because on a busy machine single batch times
+/// scatter widely, and more so for the parallel mode (a descheduled thread
+/// stalls a whole product): one lucky batch must not decide.
+const PROBE_EVERY: u64 = 256;
+const PROBE_LEN: u64 = 4;
+/// Weight of a new batch time in the running estimate of the mode in use.
+const SMOOTHING: f64 = 0.1;
+/// The other mode must be this much faster to be switched to.
 const MARGIN: f64 = 0.9;
 
 /// The running choice (see the [module docs](self)).
@@ -34,8 +35,10 @@ pub(crate) struct ThreadPolicy {
     /// The mode in use: products spread over the pool.
     parallel: bool,
     /// Estimated seconds per sample: `[serial, parallel]`.
-    estimate: [Option<f64>; 2],
-    /// Batches timed so far.
+    estimate: [f64; 2],
+    /// Sums and counts of the trial or probe batches under way: `[serial, parallel]`.
+    sums: [(f64, u64); 2],
+    /// Batches seen so far.
     batches: u64,
     /// Batches run with parallel products.
     parallel_batches: u64,
@@ -47,7 +50,8 @@ impl ThreadPolicy {
         ThreadPolicy {
             active: threads > 1,
             parallel: true,
-            estimate: [None, None],
+            estimate: [0.0; 2],
+            sums: [(0.0, 0); 2],
             batches: 0,
             parallel_batches: 0,
         }
@@ -55,17 +59,14 @@ impl ThreadPolicy {
 
     /// Whether the next batch should spread its products over the pool.
     pub(crate) fn parallel(&self) -> bool {
-        if !self.active {
-            return true;
-        }
         let b = self.batches;
-        if b < WARMUP {
+        if !self.active || b < WARMUP {
             true
         } else if b < WARMUP + 2 * TRIALS {
             // The trials: parallel and serial alternately.
             (b - WARMUP) % 2 == 0
-        } else if b % PROBE_EVERY == PROBE_EVERY - 1 {
-            // Now and then one batch of the other mode, to notice a change.
+        } else if b % PROBE_EVERY >= PROBE_EVERY - PROBE_LEN {
+            // The probe: a few batches of the other mode, to notice a change.
             !self.parallel
         } else {
             self.parallel
@@ -73,7 +74,6 @@ impl ThreadPolicy {
     }
 
     /// Records the time of a batch of `samples` rows run in mode `parallel`.
-    /// The warm-up batches are not counted.
     pub(crate) fn record(&mut self, parallel: bool, samples: usize, took: Duration) {
         self.parallel_batches += u64::from(parallel);
         let b = self.batches;
@@ -82,27 +82,33 @@ impl ThreadPolicy {
             return;
         }
         let x = took.as_secs_f64() / samples as f64;
+        let mode = usize::from(parallel);
         let trial = b < WARMUP + 2 * TRIALS;
-        let weight = if trial || parallel != self.parallel {
-            PROBE_WEIGHT
-        } else {
-            SMOOTHING
-        };
-        let e = &mut self.estimate[usize::from(parallel)];
-        *e = Some(match *e {
-            Some(old) => old + weight * (x - old),
-            None => x,
-        });
-        if let [Some(s), Some(p)] = self.estimate {
-            if trial {
-                // The first choice, after the last trial: serial only if
-                // clearly faster (parallel is the default).
-                self.parallel = s >= MARGIN * p;
-            } else {
-                let (current, other) = if self.parallel { (p, s) } else { (s, p) };
-                if other < MARGIN * current {
-                    self.parallel = !self.parallel;
-                }
+        if !trial && parallel == self.parallel {
+            let e = &mut self.estimate[mode];
+            *e += SMOOTHING * (x - *e);
+            // The mode in use got slower than the other's last probe: switch.
+            if self.estimate[1 - mode] < MARGIN * self.estimate[mode] {
+                self.parallel = !parallel;
+            }
+            return;
+        }
+        let (sum, n) = &mut self.sums[mode];
+        *sum += x;
+        *n += 1;
+        if trial && b == WARMUP + 2 * TRIALS - 1 {
+            // The first choice: serial only if clearly faster (parallel is the default).
+            let mean = |(sum, n): (f64, u64)| sum / n.max(1) as f64;
+            self.estimate = [mean(self.sums[0]), mean(self.sums[1])];
+            self.sums = [(0.0, 0); 2];
+            self.parallel = self.estimate[0] >= MARGIN * self.estimate[1];
+        } else if !trial && *n == PROBE_LEN {
+            // A finished probe: its mean replaces the other mode's estimate.
+            self.estimate[mode] = *sum / PROBE_LEN as f64;
+            self.sums[mode] = (0.0, 0);
+            let current = self.estimate[usize::from(self.parallel)];
+            if self.estimate[mode] < MARGIN * current {
+                self.parallel = parallel;
             }
         }
     }
@@ -136,15 +142,15 @@ mod tests {
     fn picks_the_faster_mode_and_follows_a_change() {
         let mut policy = ThreadPolicy::new(2);
         // Idle: parallel is faster; serial is only probed.
-        let share = run(&mut policy, 640, 1.7, 1.0);
+        let share = run(&mut policy, 1280, 1.7, 1.0);
         assert!(share > 0.97, "{share}");
         // Another process starts: parallel now loses.
         let share = run(&mut policy, 640, 1.8, 2.6);
         assert!(share < 0.05, "{share}");
         // It stops again: a few probes of parallel mode switch back.
-        let share = run(&mut policy, 4 * PROBE_EVERY, 1.7, 1.0);
+        let share = run(&mut policy, 2 * PROBE_EVERY, 1.7, 1.0);
         assert!(share > 0.0, "{share}");
-        let share = run(&mut policy, 640, 1.7, 1.0);
+        let share = run(&mut policy, 1280, 1.7, 1.0);
         assert!(share > 0.97, "{share}");
     }
 
@@ -166,6 +172,9 @@ mod tests {
             seen_serial += u64::from(!p);
         }
         // Only the trials and the probes.
-        assert!(seen_serial <= TRIALS + 2000 / PROBE_EVERY, "{seen_serial}");
+        assert!(
+            seen_serial <= TRIALS + PROBE_LEN * (2000 / PROBE_EVERY),
+            "{seen_serial}"
+        );
     }
 }
