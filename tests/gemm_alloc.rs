@@ -2,50 +2,10 @@
 //! around the MLP-shape products and a 1024² product inside a 2-thread pool.
 //! One test only, so nothing else allocates in this binary while it counts.
 
+mod common;
+
 use backprop::tensor::gemm::{gemm, MatRef};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-/// `System`, counting allocations (from every thread) while `COUNTING` is set.
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to `System`, only adding a counter.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarded.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use common::counting::count;
 
 /// (m, k, n, A transposed, B transposed): the MLP 784-256-128-10 at batch
 /// 128, forward x·Wᵀ, dW = Ḡᵀ·x, dX = Ḡ·W per layer, then 1024².
@@ -96,12 +56,11 @@ fn steady_state_gemm_allocates_nothing() {
         for _ in 0..20 {
             run_all(&mut bufs);
         }
-        COUNTING.store(true, Ordering::SeqCst);
-        for _ in 0..20 {
-            run_all(&mut bufs);
-        }
-        COUNTING.store(false, Ordering::SeqCst);
-        ALLOCS.load(Ordering::SeqCst)
+        count(|| {
+            for _ in 0..20 {
+                run_all(&mut bufs);
+            }
+        })
     });
     assert_eq!(counted, 0, "allocations during steady-state GEMMs");
 }

@@ -481,21 +481,8 @@ impl<T: Float> Replay<T> {
 
     /// The forward pass on the current leaf values; returns the loss.
     pub fn forward(&mut self) -> Result<T> {
-        let base = self.arena.as_mut_ptr();
-        let len = self.arena.len();
-        // SAFETY: compile gave every value, gradient and the scratch buffer
-        // its own range of the arena, inside `0..len` (checked below in debug
-        // builds); an instruction reads its inputs' slots and writes its own,
-        // which is never one of them, so no `&mut` overlaps a live `&`.
-        let r = |s: Slot| unsafe {
-            debug_assert!(s.off + s.len <= len);
-            std::slice::from_raw_parts(base.add(s.off), s.len)
-        };
-        #[allow(clippy::mut_from_ref)]
-        let w = |s: Slot| unsafe {
-            debug_assert!(s.off + s.len <= len);
-            std::slice::from_raw_parts_mut(base.add(s.off), s.len)
-        };
+        let view = Views::new(&mut self.arena);
+        let (r, w) = (|s| view.read(s), |s| view.write(s));
         for ins in &self.forward {
             match *ins {
                 Fwd::Unary { u, x, y } => u.f_slice(r(x), w(y)),
@@ -545,20 +532,8 @@ impl<T: Float> Replay<T> {
         if let Some(seed) = self.grads[self.loss] {
             self.arena[seed.off] = T::one();
         }
-        let base = self.arena.as_mut_ptr();
-        let len = self.arena.len();
-        // SAFETY: as in `forward`: each instruction writes `dst` (its input's
-        // gradient, or the scratch slot) and reads values, its node's gradient
-        // and, when accumulating, the scratch slot, all distinct ranges.
-        let r = |s: Slot| unsafe {
-            debug_assert!(s.off + s.len <= len);
-            std::slice::from_raw_parts(base.add(s.off), s.len)
-        };
-        #[allow(clippy::mut_from_ref)]
-        let w = |s: Slot| unsafe {
-            debug_assert!(s.off + s.len <= len);
-            std::slice::from_raw_parts_mut(base.add(s.off), s.len)
-        };
+        let view = Views::new(&mut self.arena);
+        let (r, w) = (|s| view.read(s), |s| view.write(s));
         for ins in &self.backward {
             let d = w(ins.dst);
             match ins.rule {
@@ -687,6 +662,44 @@ impl<T: Float> Replay<T> {
             why,
         }
         .into()
+    }
+}
+
+/// Slices of the arena by slot, for one sweep over the instructions.
+///
+/// Compile gives every value, every gradient and the scratch buffer its own
+/// range of the arena; an instruction reads its inputs' slots (and its node's
+/// gradient) and writes one other slot, so no `&mut` it makes overlaps a
+/// live `&`. That is the whole safety argument for the raw views below.
+struct Views<'a, T> {
+    base: *mut T,
+    len: usize,
+    arena: std::marker::PhantomData<&'a mut [T]>,
+}
+
+impl<'a, T> Views<'a, T> {
+    fn new(arena: &'a mut [T]) -> Self {
+        Views {
+            base: arena.as_mut_ptr(),
+            len: arena.len(),
+            arena: std::marker::PhantomData,
+        }
+    }
+
+    fn read(&self, s: Slot) -> &'a [T] {
+        debug_assert!(s.off + s.len <= self.len, "slot inside the arena");
+        // SAFETY: in bounds (compile placed every slot inside the arena it
+        // sized; checked in debug builds); not written while read (see the
+        // type's docs).
+        unsafe { std::slice::from_raw_parts(self.base.add(s.off), s.len) }
+    }
+
+    #[allow(clippy::mut_from_ref)]
+    fn write(&self, s: Slot) -> &'a mut [T] {
+        debug_assert!(s.off + s.len <= self.len, "slot inside the arena");
+        // SAFETY: in bounds (as in `read`); no other view of this slot is live
+        // while an instruction writes it (see the type's docs).
+        unsafe { std::slice::from_raw_parts_mut(self.base.add(s.off), s.len) }
     }
 }
 
