@@ -309,21 +309,24 @@ impl Dataset {
         if dim == 0 {
             return;
         }
-        match &self.features {
-            Features::F64 { data, .. } => gather_rows(data, dim, idx, std, x, |v| *v),
-            Features::Bytes { data, .. } if std.is_none() => {
-                // byte/255 for each of the 256 bytes, looked up in T
-                // (the same values as converting the f64 quotient each time).
-                let scaled: [T; 256] = std::array::from_fn(|b| T::from_f64(b as f64 / 255.0));
-                for (out, &r) in x.chunks_exact_mut(dim).zip(idx) {
-                    for (o, &b) in out.iter_mut().zip(&data[r * dim..(r + 1) * dim]) {
-                        *o = scaled[usize::from(b)];
-                    }
-                }
+        // Bytes scale as byte/255, looked up for each of the 256 bytes (in `T`
+        // when nothing follows, so no conversion per element: the same values).
+        match (&self.features, std) {
+            (Features::F64 { data, .. }, None) => {
+                gather_rows(data, dim, idx, x, |_, &v| T::from_f64(v))
             }
-            Features::Bytes { data, .. } => {
+            (Features::F64 { data, .. }, Some(s)) => {
+                gather_rows(data, dim, idx, x, |j, &v| T::from_f64(s.apply(j, v)))
+            }
+            (Features::Bytes { data, .. }, None) => {
+                let scaled: [T; 256] = std::array::from_fn(|b| T::from_f64(b as f64 / 255.0));
+                gather_rows(data, dim, idx, x, |_, &b| scaled[usize::from(b)])
+            }
+            (Features::Bytes { data, .. }, Some(s)) => {
                 let scaled: [f64; 256] = std::array::from_fn(|b| b as f64 / 255.0);
-                gather_rows(data, dim, idx, std, x, |&b| scaled[usize::from(b)])
+                gather_rows(data, dim, idx, x, |j, &b| {
+                    T::from_f64(s.apply(j, scaled[usize::from(b)]))
+                })
             }
         }
     }
@@ -411,23 +414,13 @@ fn gather_rows<S, T: Float>(
     data: &[S],
     dim: usize,
     idx: &[usize],
-    std: Option<&Standardizer>,
     x: &mut [T],
-    value: impl Fn(&S) -> f64,
+    value: impl Fn(usize, &S) -> T,
 ) {
     for (out, &r) in x.chunks_exact_mut(dim).zip(idx) {
         let row = &data[r * dim..(r + 1) * dim];
-        match std {
-            None => {
-                for (o, v) in out.iter_mut().zip(row) {
-                    *o = T::from_f64(value(v));
-                }
-            }
-            Some(s) => {
-                for (j, (o, v)) in out.iter_mut().zip(row).enumerate() {
-                    *o = T::from_f64(s.apply(j, value(v)));
-                }
-            }
+        for (j, (o, v)) in out.iter_mut().zip(row).enumerate() {
+            *o = value(j, v);
         }
     }
 }

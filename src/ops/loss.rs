@@ -42,6 +42,19 @@ impl<'t, T: Float> Var<'t, T> {
     pub fn mse(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
         self.pairwise_loss(target, Op::Mse)
     }
+
+    /// Binary cross-entropy on logits, mean over elements (PyTorch's
+    /// `BCEWithLogitsLoss`): `ℓ = max(x,0) − x·y + ln(1 + e^(−|x|))`, stable for any x.
+    #[track_caller]
+    pub fn bce_with_logits(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.pairwise_loss(target, Op::BceWithLogits)
+    }
+
+    /// `0.5·Σ(y − ŷ)²`, the seed notebook's loss (summed, not averaged); `self` is ŷ.
+    #[track_caller]
+    pub fn half_sse(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
+        self.pairwise_loss(target, Op::HalfSse)
+    }
 }
 
 /// The forward rule of a pairwise loss over prediction `p` and target `t`:
@@ -123,23 +136,6 @@ pub(crate) fn pairwise_vjp<T: Float>(
             pairwise_vjp_into(op, k, g.data()[0], p.data(), t.data(), d.data_mut());
             contribs[k] = Some(d);
         }
-    }
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// `0.5·Σ(y − ŷ)²`, the seed notebook's loss (summed, not averaged); `self` is ŷ.
-    #[track_caller]
-    pub fn half_sse(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
-        self.pairwise_loss(target, Op::HalfSse)
-    }
-}
-
-impl<'t, T: Float> Var<'t, T> {
-    /// Binary cross-entropy on logits, mean over elements (PyTorch's
-    /// `BCEWithLogitsLoss`): `ℓ = max(x,0) − x·y + ln(1 + e^(−|x|))`, stable for any x.
-    #[track_caller]
-    pub fn bce_with_logits(self, target: Var<'t, T>) -> Result<Var<'t, T>> {
-        self.pairwise_loss(target, Op::BceWithLogits)
     }
 }
 

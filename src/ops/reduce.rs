@@ -23,7 +23,7 @@ fn reduced(shape: Shape, axis: Option<usize>, keepdim: bool) -> Shape {
 }
 
 /// `(outer, len, inner)` of a reduction (`axis: None` reduces everything).
-pub(crate) fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
+fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
     match axis {
         None => (1, shape.numel(), 1),
         Some(a) => shape.split_at_axis(a),
@@ -63,12 +63,14 @@ pub(crate) fn sum_into<T: Float>(
 }
 
 /// `scale·(init + Σ line)`, added left to right: a full reduction's kernel.
-pub(crate) fn sum_line<T: Float>(init: T, line: &[T], scale: T) -> T {
+fn sum_line<T: Float>(init: T, line: &[T], scale: T) -> T {
     line.iter().fold(init, |acc, &v| acc + v) * scale
 }
 
-/// The factor a reduction over `len` elements applies: 1 for a sum, 1/len for a mean.
-pub(crate) fn reduction_scale<T: Float>(mean: bool, len: usize) -> T {
+/// The factor a sum (`mean = false`) or mean over `axis` (or all) of
+/// `shape` applies: 1, or 1/len for a mean.
+pub(crate) fn reduction_scale<T: Float>(mean: bool, shape: Shape, axis: Option<usize>) -> T {
+    let (_, len, _) = split(shape, axis);
     if mean {
         T::one() / T::from_f64(len as f64)
     } else {
@@ -127,22 +129,11 @@ impl<'t, T: Float> Var<'t, T> {
         let mut y = tape.alloc(reduced(shape, axis, keepdim));
         {
             let x = self.value();
-            let (_, len, _) = split(shape, axis);
             match op {
-                Op::Sum { .. } => sum_into(
-                    x.data(),
-                    shape,
-                    axis,
-                    reduction_scale(false, len),
-                    y.data_mut(),
-                ),
-                Op::Mean { .. } => sum_into(
-                    x.data(),
-                    shape,
-                    axis,
-                    reduction_scale(true, len),
-                    y.data_mut(),
-                ),
+                Op::Sum { .. } | Op::Mean { .. } => {
+                    let scale = reduction_scale(matches!(op, Op::Mean { .. }), shape, axis);
+                    sum_into(x.data(), shape, axis, scale, y.data_mut())
+                }
                 Op::Max { .. } => max_into(&x, axis.expect("max has an axis"), y.data_mut()),
                 _ => unreachable!("not a reduction"),
             }
@@ -196,12 +187,7 @@ pub(crate) fn sum_jvp<T: Float>(
     y: &Tensor<T>,
     mean: bool,
 ) -> Tensor<T> {
-    let (_, len, _) = split(dx.shape(), axis);
-    let scale = if mean {
-        T::one() / T::from_f64(len as f64)
-    } else {
-        T::one()
-    };
+    let scale = reduction_scale(mean, dx.shape(), axis);
     let mut out = tape.alloc(y.shape());
     sum_into(dx.data(), dx.shape(), axis, scale, out.data_mut());
     tape.count_madds(dx.numel());
@@ -244,8 +230,7 @@ pub(crate) fn mean_vjp<T: Float>(
     axis: Option<usize>,
     g: &Tensor<T>,
 ) -> Tensor<T> {
-    let (_, len, _) = split(x.shape(), axis);
-    spread(tape, x, axis, reduction_scale(true, len), g)
+    spread(tape, x, axis, reduction_scale(true, x.shape(), axis), g)
 }
 
 /// maxᵢ x[o,i,n]; NaN propagates (as in PyTorch).

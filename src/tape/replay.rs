@@ -286,14 +286,6 @@ impl<T: Float> Replay<T> {
                 trans,
             }
         };
-        let refuse = |id: NodeId, why| {
-            Err(ErrorKind::NotReplayable {
-                node: id,
-                op: nodes[id].op.name(),
-                why,
-            }
-            .into())
-        };
 
         let mut forward = Vec::new();
         let mut params = Vec::new();
@@ -336,13 +328,12 @@ impl<T: Float> Replay<T> {
                 Op::Reshape => Fwd::Copy { x: x(0), y },
                 Op::Sum { axis, .. } | Op::Mean { axis, .. } => {
                     let shape = nodes[ins[0]].value.shape();
-                    let len = reduce::split(shape, axis).1;
                     let mean = matches!(node.op, Op::Mean { .. });
                     Fwd::Reduce {
                         x: x(0),
                         shape,
                         axis,
-                        scale: reduce::reduction_scale(mean, len),
+                        scale: reduce::reduction_scale(mean, shape, axis),
                         y,
                     }
                 }
@@ -359,11 +350,17 @@ impl<T: Float> Replay<T> {
                     y,
                     node: id,
                 },
-                Op::BroadcastTo | Op::Transpose | Op::Max { .. } => {
-                    return refuse(id, "this op has no replay kernel yet; use Tape::backward")
-                }
-                Op::Softmax { .. } | Op::LogSoftmax { .. } => {
-                    return refuse(id, "this op has no replay kernel yet; use Tape::backward")
+                Op::BroadcastTo
+                | Op::Transpose
+                | Op::Max { .. }
+                | Op::Softmax { .. }
+                | Op::LogSoftmax { .. } => {
+                    return Err(ErrorKind::NotReplayable {
+                        node: id,
+                        op: node.op.name(),
+                        why: "this op has no replay kernel yet; use Tape::backward",
+                    }
+                    .into())
                 }
             });
         }
@@ -422,12 +419,11 @@ impl<T: Float> Replay<T> {
                     }
                     Op::Sum { axis, .. } | Op::Mean { axis, .. } => {
                         let shape = nodes[input].value.shape();
-                        let len = reduce::split(shape, axis).1;
                         let mean = matches!(node.op, Op::Mean { .. });
                         Rule::Spread {
                             shape,
                             axis,
-                            scale: reduce::reduction_scale(mean, len),
+                            scale: reduce::reduction_scale(mean, shape, axis),
                             g,
                         }
                     }
