@@ -41,6 +41,7 @@
 mod batch;
 pub mod csv;
 mod error;
+mod fingerprint;
 pub mod generated;
 pub mod idx;
 mod labels;
@@ -56,6 +57,7 @@ use crate::float::Float;
 
 pub use batch::{batches, epoch_order};
 pub use error::DataError;
+pub use fingerprint::fingerprint;
 pub use generated::{is_generated, GENERATED_SETS};
 pub use source::is_gzip;
 pub use standardize::Standardizer;
