@@ -2,6 +2,7 @@
 
 mod cli;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -53,14 +54,34 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        // `backprop predict … | head`: the reader left; nothing is wrong.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // `backprop predict … | head`: the reader left. Stop quietly with the
+        // status a shell gives a command killed by SIGPIPE (128 + 13), so a
+        // pipeline can tell the output was cut short. (`train` never gets
+        // here: it goes on training and saving without its stdout.)
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(141),
         Err(e) => {
             // One line, naming what was wrong; bad input is exit code 2.
-            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, `outer: inner`, leaving out a cause
+/// whose text the line already holds (an OS error quoted by its wrapper).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line += ": ";
+        }
+        line += &text;
+    }
+    line
 }
 
 /// Whether an error is stdout's reader having gone away.

@@ -20,15 +20,13 @@
 //! panel is drawn empty with the note "no epochs recorded", so a run stopped
 //! before its first epoch still leaves a valid file.
 //!
-//! **Writing.** The image goes to a hidden temporary file beside `path`, is
-//! synced, then renamed over `path`: a reader never sees half a file, and on
-//! any error the temporary file is removed and `path` is left as it was.
+//! **Writing.** The image is drawn in memory, then written with
+//! [`write_atomic`](crate::io::write_atomic): a reader never sees half a
+//! file, a special file is never replaced, and on any error `path` is left as
+//! it was.
 
-use std::fs::{self, File};
-use std::io::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -100,14 +98,9 @@ pub enum PlotError {
         /// The drawing error, as text.
         message: String,
     },
-    /// The file (or its temporary sibling) could not be written or renamed.
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        /// The requested output file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The file could not be written (see [`write_atomic`](crate::io::write_atomic)).
+    #[error(transparent)]
+    Write(#[from] crate::io::IoError),
 }
 
 /// The metrics of one epoch. Missing or non-finite values are not drawn.
@@ -167,6 +160,20 @@ pub fn plot(
     history: &[EpochPoint],
     boundary: Option<&Boundary>,
 ) -> Result<(), PlotError> {
+    let bytes = render(path, title, history, boundary)?;
+    crate::io::write_atomic(path, &bytes)?;
+    Ok(())
+}
+
+/// The bytes [`plot`] writes, without writing them: SVG or PNG by `path`'s
+/// extension (`path` also labels errors). Errors as [`plot`], except
+/// [`PlotError::Write`].
+pub fn render(
+    path: &Path,
+    title: &str,
+    history: &[EpochPoint],
+    boundary: Option<&Boundary>,
+) -> Result<Vec<u8>, PlotError> {
     let format = Format::of(path)?;
     if let Some(b) = boundary {
         validate_boundary(b).map_err(|reason| PlotError::InvalidBoundary {
@@ -180,13 +187,14 @@ pub fn plot(
         });
     }
     let figure = Figure::new(title, history, boundary);
-    let tmp = temp_path(path, format);
-    let result = write_via(&tmp, path, format, &figure);
-    if result.is_err() {
-        // The temp file may not exist (e.g. its directory is missing): nothing to report.
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    let draw_err = |message| PlotError::Draw {
+        path: path.to_path_buf(),
+        message,
+    };
+    Ok(match format {
+        Format::Svg => render_svg(&figure).map_err(draw_err)?.into_bytes(),
+        Format::Png => render_png(&figure).map_err(draw_err)?,
+    })
 }
 
 /// The two output formats.
@@ -211,14 +219,6 @@ impl Format {
             }),
         }
     }
-
-    /// The file extension, without the dot.
-    fn extension(self) -> &'static str {
-        match self {
-            Self::Svg => "svg",
-            Self::Png => "png",
-        }
-    }
 }
 
 /// Registers the embedded font as `sans-serif`, once; `false` if it is unusable.
@@ -227,47 +227,6 @@ fn font_registered() -> bool {
     *REGISTERED.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, FONT_BYTES).is_ok()
     })
-}
-
-/// A hidden, unique file beside `path` that keeps the real extension (the PNG
-/// encoder picks its format from it).
-fn temp_path(path: &Path, format: Format) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map_or_else(|| "plot".into(), |n| n.to_string_lossy().into_owned());
-    let tmp_name = format!(
-        ".{name}.{}-{n}.tmp.{}",
-        std::process::id(),
-        format.extension()
-    );
-    path.with_file_name(tmp_name)
-}
-
-/// Renders into `tmp`, syncs it and renames it to `path`.
-fn write_via(tmp: &Path, path: &Path, format: Format, figure: &Figure) -> Result<(), PlotError> {
-    let write_err = |source| PlotError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let draw_err = |message| PlotError::Draw {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut file = File::create_new(tmp).map_err(write_err)?;
-    match format {
-        Format::Svg => {
-            let svg = render_svg(figure).map_err(draw_err)?;
-            file.write_all(svg.as_bytes()).map_err(write_err)?;
-        }
-        Format::Png => render_png(tmp, figure).map_err(draw_err)?,
-    }
-    drop(file);
-    File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(write_err)?;
-    fs::rename(tmp, path).map_err(write_err)
 }
 
 /// Draws the figure as an SVG document.
@@ -280,10 +239,24 @@ fn render_svg(figure: &Figure) -> Result<String, String> {
     Ok(svg)
 }
 
-/// Draws the figure and encodes it as PNG into `file`.
-fn render_png(file: &Path, figure: &Figure) -> Result<(), String> {
-    let root = BitMapBackend::new(file, figure.size()).into_drawing_area();
-    figure.draw(&root)
+/// Draws the figure into an RGB buffer and encodes it as PNG.
+fn render_png(figure: &Figure) -> Result<Vec<u8>, String> {
+    let (w, h) = figure.size();
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        figure.draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(&rgb))
+        .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Checks that a boundary can be drawn; the reason when it cannot.
@@ -797,6 +770,7 @@ fn draw_points_of_class<'a, DB: DrawingBackend + 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     /// A fresh directory under the system temp dir, removed on drop.
     struct TempDir(PathBuf);

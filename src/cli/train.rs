@@ -1,11 +1,11 @@
 //! `backprop train`.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use backprop::data::{Dataset, LoadOptions, Standardizer, TargetKind};
-use backprop::io::{self, Checkpoint, ModelMeta};
+use backprop::io::{self, Checkpoint, ModelMeta, TrainState};
 use backprop::nn::{Activation, Init, Loss, Mlp};
 use backprop::optim::{OptimConfig, OptimKind, Optimizer};
 use backprop::plot::{self, Boundary, EpochPoint};
@@ -187,8 +187,8 @@ fn validate(a: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The data, its test part, and the load options used (for the test set).
-fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>)> {
+/// The training data, its test part, and the fingerprint of the whole `--data`.
+fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>, String)> {
     let target = if a.loss.is_classification() {
         TargetKind::Class
     } else {
@@ -202,6 +202,7 @@ fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>)> {
         class_names: None,
     };
     let data = Dataset::load(&a.data, &opts)?;
+    let fingerprint = backprop::data::fingerprint(&data);
     let (train, test) = data.split_tail(a.test_fraction);
     if train.n == 0 {
         bail!(
@@ -230,7 +231,7 @@ fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>)> {
             );
         }
     }
-    Ok((train, test))
+    Ok((train, test, fingerprint))
 }
 
 /// The output width the data asks for.
@@ -273,7 +274,13 @@ fn check_layers(a: &TrainArgs, layers: &[usize], data: &Dataset) -> Result<()> {
     Ok(())
 }
 
-fn meta(a: &TrainArgs, layers: &[usize], data: &Dataset, std: Option<&Standardizer>) -> ModelMeta {
+fn meta(
+    a: &TrainArgs,
+    layers: &[usize],
+    data: &Dataset,
+    std: Option<&Standardizer>,
+    fingerprint: &str,
+) -> ModelMeta {
     ModelMeta {
         layers: layers.to_vec(),
         activation: a.activation.name().into(),
@@ -285,6 +292,7 @@ fn meta(a: &TrainArgs, layers: &[usize], data: &Dataset, std: Option<&Standardiz
             Dtype::F32 => "F32".into(),
             Dtype::F64 => "F64".into(),
         },
+        data_fingerprint: Some(fingerprint.to_string()),
     }
 }
 
@@ -301,14 +309,15 @@ fn optim_config(a: &TrainArgs) -> OptimConfig {
 }
 
 fn train<T: Float>(a: &TrainArgs) -> Result<()> {
-    let (data, test) = load_data(a)?;
+    check_outputs(a)?;
+    let (data, test, fingerprint) = load_data(a)?;
     let layers = a
         .layers
         .clone()
         .unwrap_or_else(|| vec![data.dim(), 64, outputs(a, &data)]);
     check_layers(a, &layers, &data)?;
     let std = a.standardize.then(|| Standardizer::fit(&data));
-    let meta = meta(a, &layers, &data, std.as_ref());
+    let meta = meta(a, &layers, &data, std.as_ref(), &fingerprint);
     let opts = LoopOptions {
         loss: a.loss,
         batch_size: a.batch_size,
@@ -317,50 +326,30 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
     };
 
     let mut start_epoch = 1;
-    let mut optim = Optimizer::<T>::new(optim_config(a));
     let mut history = Vec::new();
-    let model = if let Some(path) = &a.resume {
+    let (model, optim) = if let Some(path) = &a.resume {
         let ck: Checkpoint<T> = io::load_checkpoint(path)?;
-        let (want, have) = (&meta, &ck.meta);
-        if have.layers != want.layers
-            || have.activation != want.activation
-            || have.bias != want.bias
-            || have.loss != want.loss
-        {
-            bail!(
-                "{}: the checkpoint is for --layers {} --activation {} --loss {}{}; resume with the same settings",
-                path.display(),
-                have.layers.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(","),
-                have.activation,
-                have.loss,
-                if have.bias { "" } else { " --no-bias" }
-            );
-        }
-        let epoch = ck.state["epoch"]
-            .as_u64()
-            .context("checkpoint without an epoch")? as usize;
-        let steps = ck.state["optimizer_steps"].as_u64().unwrap_or(0);
-        let n = ck.params.len();
-        optim.load_state(steps, n, &ck.optimizer);
-        if let Some(h) = ck.state["history"].as_array() {
-            history = h.iter().filter_map(point_from_json).collect();
-        }
-        start_epoch = epoch + 1;
-        Mlp::from_params(ck.params, a.activation, !a.no_bias)
+        check_resume(a, path, &ck, &meta)?;
+        history = ck.state.history.iter().map(point_from_row).collect();
+        start_epoch = ck.state.epoch as usize + 1;
+        let mut optim = ck.optimizer;
+        optim.config.lr = a.lr;
+        (Mlp::from_params(ck.params, a.activation, !a.no_bias), optim)
     } else if let Some(path) = &a.init_from {
         let file = io::load_model(path)?;
-        Mlp::from_params(
+        let mlp = Mlp::from_params(
             io::mlp_params::<T>(&file, &layers, !a.no_bias, path)?,
             a.activation,
             !a.no_bias,
-        )
+        );
+        (mlp, Optimizer::<T>::new(optim_config(a)))
     } else {
-        Mlp::new(&layers, a.activation, !a.no_bias, a.init, a.seed)?
+        let mlp = Mlp::new(&layers, a.activation, !a.no_bias, a.init, a.seed)?;
+        (mlp, Optimizer::<T>::new(optim_config(a)))
     };
     let mut trainer = Trainer::new(model, optim, opts, std.clone());
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Stdout::new();
     for epoch in start_epoch..=a.epochs {
         let bar = progress_bar(a, epoch);
         let mut report = {
@@ -382,6 +371,7 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
+        check_finite_params(&trainer, epoch, a)?;
         if let Some(t) = &test {
             let ev = trainer.evaluate(t)?;
             report.test_loss = Some(ev.loss);
@@ -389,8 +379,7 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
         }
         history.push(point(&report));
         if a.json {
-            writeln!(out, "{}", report_json(&report))?;
-            out.flush()?;
+            out.line(&report_json(&report).to_string());
         }
         if !a.quiet {
             eprintln!("{}", summary(&report, a.epochs));
@@ -400,33 +389,238 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
                 let ck = Checkpoint {
                     params: trainer.model.named_params(),
                     meta: meta.clone(),
-                    optimizer: trainer.optim.state_tensors(),
-                    state: json!({
-                        "epoch": epoch,
-                        "seed": a.seed,
-                        "optimizer_steps": trainer.optim.steps,
-                        "history": history.iter().map(point_json).collect::<Vec<_>>(),
-                    }),
+                    optimizer: trainer.optim.clone(),
+                    state: TrainState {
+                        format: io::CHECKPOINT_FORMAT,
+                        epoch: epoch as u64,
+                        seed: u64::from(a.seed),
+                        batch_size: a.batch_size,
+                        epochs: a.epochs,
+                        shuffle: !a.no_shuffle,
+                        test_fraction: a.test_fraction,
+                        optimizer: trainer.optim.config,
+                        optimizer_steps: trainer.optim.steps,
+                        history: history.iter().map(point_row).collect(),
+                    },
                 };
                 io::save_checkpoint(path, &ck)?;
             }
         }
     }
+    // The plot is drawn before anything is written, and the model is written
+    // last: a failure leaves the previous --save file as it was.
+    let plot = match &a.plot {
+        Some(path) => {
+            let boundary = if data.dim() == 2 {
+                Some(boundary(&trainer, &data)?)
+            } else {
+                None
+            };
+            let title = format!("backprop train {}", a.data);
+            Some((
+                path,
+                plot::render(path, &title, &history, boundary.as_ref())?,
+            ))
+        }
+        None => None,
+    };
+    if let Some((path, bytes)) = plot {
+        io::write_atomic(path, &bytes)?;
+    }
     if let Some(path) = &a.save {
         io::save_model(path, &trainer.model.named_params(), &meta)?;
     }
-    if let Some(path) = &a.plot {
-        let boundary = if data.dim() == 2 {
-            Some(boundary(&trainer, &data)?)
-        } else {
-            None
-        };
-        plot::plot(
-            path,
-            &format!("backprop train {}", a.data),
-            &history,
-            boundary.as_ref(),
-        )?;
+    out.finish()
+}
+
+/// Stdout for `train`: a reader that left (a closed pipe) stops the output
+/// but not the training; any other write error stops the output and is
+/// reported once the run's files are written.
+struct Stdout {
+    out: std::io::StdoutLock<'static>,
+    closed: bool,
+    error: Option<std::io::Error>,
+}
+
+impl Stdout {
+    fn new() -> Self {
+        Stdout {
+            out: std::io::stdout().lock(),
+            closed: false,
+            error: None,
+        }
+    }
+
+    /// Writes one line and flushes it, unless an earlier write failed.
+    fn line(&mut self, text: &str) {
+        if self.closed || self.error.is_some() {
+            return;
+        }
+        let result = writeln!(self.out, "{text}").and_then(|()| self.out.flush());
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            Err(e) => self.error = Some(e),
+            Ok(()) => {}
+        }
+    }
+
+    /// The first write error other than a closed pipe, if any.
+    fn finish(self) -> Result<()> {
+        match self.error {
+            Some(e) => Err(anyhow::Error::new(e).context("cannot write to stdout")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Every output path is checked before the first epoch: its directory
+/// exists and takes new files, it is not a directory or a special file, and
+/// it is neither an input file nor another output.
+fn check_outputs(a: &TrainArgs) -> Result<()> {
+    let outputs = [
+        ("--save", a.save.as_deref()),
+        ("--checkpoint", a.checkpoint.as_deref()),
+        ("--plot", a.plot.as_deref()),
+    ];
+    let outputs: Vec<(&str, &Path)> = outputs
+        .into_iter()
+        .filter_map(|(flag, p)| Some((flag, p?)))
+        .collect();
+    let inputs: Vec<(&str, &Path)> = [
+        ("--data", Some(&a.data)),
+        ("--test-data", a.test_data.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, spec)| Some((flag, Path::new(spec?.as_str()))))
+    .filter(|(_, p)| p.exists())
+    .collect();
+    for (i, &(flag, path)) in outputs.iter().enumerate() {
+        io::probe_output(path).with_context(|| format!("{flag}"))?;
+        for &(other, input) in &inputs {
+            if io::same_file(path, input) {
+                bail!(
+                    "{flag} {}: is the {other} file; refusing to overwrite the data",
+                    path.display()
+                );
+            }
+        }
+        for &(other, p) in &outputs[..i] {
+            if io::same_file(path, p) {
+                bail!(
+                    "{flag} {}: is also the {other} file; give each output its own file",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A checkpoint resumes only the run that wrote it: the same architecture,
+/// loss, dtype, data, optimizer and shuffling. A changed `--lr`, `--epochs`
+/// or `--batch-size` is allowed, with a note on stderr.
+fn check_resume<T: Float>(
+    a: &TrainArgs,
+    path: &Path,
+    ck: &Checkpoint<T>,
+    meta: &ModelMeta,
+) -> Result<()> {
+    let (have, st) = (&ck.meta, &ck.state);
+    let file = path.display();
+    let same = |what: &str, theirs: String, ours: String| -> Result<()> {
+        if theirs != ours {
+            bail!("{file}: the checkpoint was trained with {what} {theirs}, not {ours}; resume with the same setting");
+        }
+        Ok(())
+    };
+    same("--layers", have.arch(), meta.arch())?;
+    same(
+        "--activation",
+        have.activation.clone(),
+        meta.activation.clone(),
+    )?;
+    same("--loss", have.loss.clone(), meta.loss.clone())?;
+    same(
+        "--dtype",
+        have.dtype.to_lowercase(),
+        T::DTYPE.to_lowercase(),
+    )?;
+    same(
+        "--optimizer",
+        st.optimizer.kind.name().into(),
+        a.optimizer.name().into(),
+    )?;
+    let want = optim_config(a);
+    same(
+        "--momentum",
+        st.optimizer.momentum.to_string(),
+        want.momentum.to_string(),
+    )?;
+    same(
+        "--nesterov",
+        st.optimizer.nesterov.to_string(),
+        want.nesterov.to_string(),
+    )?;
+    same(
+        "--weight-decay",
+        st.optimizer.weight_decay.to_string(),
+        want.weight_decay.to_string(),
+    )?;
+    same("--seed", st.seed.to_string(), a.seed.to_string())?;
+    same(
+        "--no-shuffle",
+        (!st.shuffle).to_string(),
+        a.no_shuffle.to_string(),
+    )?;
+    same(
+        "--test-fraction",
+        st.test_fraction.to_string(),
+        a.test_fraction.to_string(),
+    )?;
+    same(
+        "--standardize",
+        have.standardize.is_some().to_string(),
+        a.standardize.to_string(),
+    )?;
+    if let (Some(theirs), Some(ours)) = (&have.data_fingerprint, &meta.data_fingerprint) {
+        if theirs != ours {
+            bail!(
+                "{file}: the checkpoint was trained on other data than --data {} (fingerprint {}…, this data {}…)",
+                a.data,
+                &theirs[..12],
+                &ours[..12]
+            );
+        }
+    }
+    for (flag, theirs, ours) in [
+        ("--lr", st.optimizer.lr.to_string(), a.lr.to_string()),
+        ("--epochs", st.epochs.to_string(), a.epochs.to_string()),
+        (
+            "--batch-size",
+            st.batch_size.to_string(),
+            a.batch_size.to_string(),
+        ),
+    ] {
+        if theirs != ours {
+            eprintln!(
+                "note: resuming {file} with {flag} {ours} (the checkpoint's run used {theirs})"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// After each epoch every parameter must still be finite (a ReLU network can
+/// hide a NaN weight from its loss).
+fn check_finite_params<T: Float>(trainer: &Trainer<T>, epoch: usize, a: &TrainArgs) -> Result<()> {
+    for (name, t) in trainer.model.named_params() {
+        if let Some(i) = t.data().iter().position(|v| !v.as_f64().is_finite()) {
+            bail!(
+                "epoch {epoch}: parameter {name} became {} at element {i}; try a smaller --lr{}",
+                t.data()[i].as_f64(),
+                kept_checkpoint(a)
+            );
+        }
     }
     Ok(())
 }
@@ -489,25 +683,27 @@ fn point(r: &EpochReport) -> EpochPoint {
     }
 }
 
-fn point_json(p: &EpochPoint) -> serde_json::Value {
-    json!([
-        p.epoch,
-        p.train_loss,
-        p.test_loss,
-        p.train_accuracy,
-        p.test_accuracy
-    ])
+/// An epoch's metrics as a checkpoint stores them.
+fn point_row(p: &EpochPoint) -> io::HistoryRow {
+    let finite = |v: f64| v.is_finite().then_some(v);
+    (
+        p.epoch as u64,
+        finite(p.train_loss),
+        p.test_loss.and_then(finite),
+        p.train_accuracy.and_then(finite),
+        p.test_accuracy.and_then(finite),
+    )
 }
 
-fn point_from_json(v: &serde_json::Value) -> Option<EpochPoint> {
-    let a = v.as_array()?;
-    Some(EpochPoint {
-        epoch: a.first()?.as_u64()? as usize,
-        train_loss: a.get(1)?.as_f64()?,
-        test_loss: a.get(2).and_then(|x| x.as_f64()),
-        train_accuracy: a.get(3).and_then(|x| x.as_f64()),
-        test_accuracy: a.get(4).and_then(|x| x.as_f64()),
-    })
+/// An epoch's metrics from a checkpoint.
+fn point_from_row(r: &io::HistoryRow) -> EpochPoint {
+    EpochPoint {
+        epoch: r.0 as usize,
+        train_loss: r.1.unwrap_or(f64::NAN),
+        test_loss: r.2,
+        train_accuracy: r.3,
+        test_accuracy: r.4,
+    }
 }
 
 /// The decision boundary of a 2-D classifier over the data's range.

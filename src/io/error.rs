@@ -93,6 +93,18 @@ pub enum IoError {
         /// The dtype in the file, e.g. `F16`.
         dtype: String,
     },
+    /// A tensor holding NaN or an infinite value.
+    #[error("{}: tensor {name} holds {value} at element {index}, expected finite numbers", .path.display())]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        name: String,
+        /// The flat (row-major) index of the first such element.
+        index: usize,
+        /// The value: NaN, inf or -inf.
+        value: f64,
+    },
     /// The `__metadata__` is missing a key, is not valid JSON, or does not fit the tensors.
     #[error("{}: bad metadata: {detail}", .path.display())]
     Metadata {
@@ -160,6 +172,7 @@ impl IoError {
             | IoError::UnexpectedTensor { path, .. }
             | IoError::WrongShape { path, .. }
             | IoError::UnsupportedDtype { path, .. }
+            | IoError::NonFinite { path, .. }
             | IoError::Metadata { path, .. }
             | IoError::Invalid { path, .. } => path,
         }

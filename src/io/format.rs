@@ -2,7 +2,7 @@
 //! errors that say what is wrong (truncated, not safetensors, corrupt).
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use safetensors::{SafeTensorError, SafeTensors};
@@ -44,8 +44,30 @@ pub(crate) fn encode(
         }
     }
     let views = tensors.iter().map(|(name, t)| (name.as_str(), t));
-    safetensors::serialize(views, Some(metadata))
-        .map_err(|e| IoError::invalid(path, format!("cannot save: {e}")))
+    let bytes = safetensors::serialize(views, Some(metadata))
+        .map_err(|e| IoError::invalid(path, format!("cannot save: {e}")))?;
+    sorted_header(&bytes).ok_or_else(|| IoError::invalid(path, "cannot save: unreadable header"))
+}
+
+/// The same file with its JSON header's keys in sorted order at every level.
+///
+/// safetensors writes the `__metadata__` map in `HashMap` order, which varies
+/// from run to run; sorted, two saves of the same model are the same bytes,
+/// so a hash identifies a model. Only the header changes: the tensors' data
+/// offsets are relative to the data section, which is kept as it is.
+fn sorted_header(bytes: &[u8]) -> Option<Vec<u8>> {
+    let n = usize::try_from(u64::from_le_bytes(bytes.get(..LEN_BYTES)?.try_into().ok()?)).ok()?;
+    let end = LEN_BYTES.checked_add(n)?;
+    let header: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(bytes.get(LEN_BYTES..end)?).ok()?;
+    let mut text = serde_json::to_vec(&header).ok()?;
+    // safetensors pads the header with spaces to a multiple of 8 bytes.
+    text.resize(text.len().next_multiple_of(LEN_BYTES), b' ');
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[end..]);
+    Some(out)
 }
 
 /// Decodes a file's bytes; every failure names `path`.

@@ -5,21 +5,30 @@
 //!
 //! ```json
 //! {"version": 1, "layers": [784, 128, 10], "activation": "relu", "bias": true,
-//!  "loss": "cross_entropy", "classes": ["0", "1", …] | null,
-//!  "standardize": {"mean": [..], "std": [..]} | null, "dtype": "F32"}
+//!  "loss": "cross-entropy", "classes": ["0", "1", …] | null,
+//!  "standardize": {"mean": [..], "std": [..]} | null, "dtype": "F32",
+//!  "data_fingerprint": "<64 hex digits>"}
 //! ```
 //!
-//! Floats are written in their shortest round-trip form and read back exactly
-//! (with Rust's correctly rounded parser, not `serde_json`'s default one).
-//! Unknown keys are ignored, so later versions can add some.
+//! The object is (de)serialised by serde from [`ModelMeta`]; keys are written
+//! in sorted order, floats in their shortest round-trip form and read back
+//! exactly. Unknown keys are ignored, so later versions can add some;
+//! `data_fingerprint` is absent from files written before it existed.
+//!
+//! [`ModelMeta::validate`] is the one place where every field is checked:
+//! names that parse, sizes that fit the layers, finite numbers. It runs on
+//! every load and every save, and the loader then checks the tensors against
+//! the layers.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::json::parse_exact;
 use super::IoError;
+use crate::nn::{Activation, Loss};
 
 /// The `__metadata__` key holding the model's JSON description.
 pub const META_KEY: &str = "backprop";
@@ -28,22 +37,54 @@ pub const META_KEY: &str = "backprop";
 pub const META_VERSION: u64 = 1;
 
 /// Everything `eval`/`predict` need besides the weights.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelMeta {
     /// Layer sizes, input first: `[784, 128, 10]` is two `Linear` layers.
     pub layers: Vec<usize>,
-    /// The hidden activation's name, e.g. `"relu"`.
+    /// The hidden activation's name, e.g. `"relu"` (see [`Activation`]).
     pub activation: String,
     /// Whether the `Linear` layers have biases.
     pub bias: bool,
-    /// The loss's name, e.g. `"cross_entropy"`.
+    /// The loss's name, e.g. `"cross-entropy"` (see [`Loss`]).
     pub loss: String,
     /// Class names, output index order (classification only).
+    #[serde(default)]
     pub classes: Option<Vec<String>>,
     /// Input standardisation `(mean, std)`, one entry per feature.
+    #[serde(default, with = "standardize_json")]
     pub standardize: Option<(Vec<f64>, Vec<f64>)>,
     /// The dtype the weights are stored in: `"F32"` or `"F64"`.
     pub dtype: String,
+    /// The training data's [`fingerprint`](crate::data::fingerprint), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_fingerprint: Option<String>,
+}
+
+/// `"standardize": {"mean": [...], "std": [...]}` ⇄ `Option<(mean, std)>`.
+mod standardize_json {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Pair {
+        mean: Vec<f64>,
+        std: Vec<f64>,
+    }
+
+    type Value = Option<(Vec<f64>, Vec<f64>)>;
+
+    pub fn serialize<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref()
+            .map(|(mean, std)| Pair {
+                mean: mean.clone(),
+                std: std.clone(),
+            })
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        Ok(Option::<Pair>::deserialize(d)?.map(|p| (p.mean, p.std)))
+    }
 }
 
 impl ModelMeta {
@@ -53,45 +94,116 @@ impl ModelMeta {
         arch(&self.layers, self.bias)
     }
 
-    /// Checks the fields for consistency; `path` only labels the error.
+    /// Checks every field (see [`ModelMeta::check`]); `path` labels the error.
     pub fn validate(&self, path: &Path) -> Result<(), IoError> {
-        check(self).map_err(|detail| IoError::metadata(path, detail))
+        self.check()
+            .map_err(|detail| IoError::metadata(path, detail))
     }
 
-    /// The JSON object stored under [`META_KEY`].
+    /// The parsed hidden activation (valid once [`validate`](Self::validate)d).
+    pub fn activation(&self) -> Result<Activation, String> {
+        self.activation.parse()
+    }
+
+    /// The parsed loss (valid once [`validate`](Self::validate)d).
+    pub fn loss(&self) -> Result<Loss, String> {
+        self.loss.parse()
+    }
+
+    /// The consistency rules: at least two positive layer sizes; an activation
+    /// and a loss this program knows; a dtype of `F32` or `F64`; class names
+    /// (classification losses only) non-empty, distinct and exactly one per
+    /// output; one finite mean and one finite positive deviation per input;
+    /// a fingerprint of 64 lowercase hex digits.
+    pub fn check(&self) -> Result<(), String> {
+        let (inputs, outputs) = match self.layers[..] {
+            [first, .., last] if !self.layers.contains(&0) => (first, last),
+            _ => {
+                return Err(format!(
+                    "layers {:?}: expected at least two sizes, all positive",
+                    self.layers
+                ))
+            }
+        };
+        self.activation()
+            .map_err(|e| format!("activation {:?}: {e}", self.activation))?;
+        let loss = self
+            .loss()
+            .map_err(|e| format!("loss {:?}: {e}", self.loss))?;
+        if self.dtype != "F32" && self.dtype != "F64" {
+            return Err(format!(
+                "dtype {:?}: expected \"F32\" or \"F64\"",
+                self.dtype
+            ));
+        }
+        if let Some(names) = &self.classes {
+            if !loss.is_classification() {
+                return Err(format!(
+                    "classes given for the {} loss, which has none",
+                    self.loss
+                ));
+            }
+            if names.len() != outputs {
+                return Err(format!(
+                    "{} class names for {outputs} outputs: expected one name per output",
+                    names.len()
+                ));
+            }
+            if let Some(i) = names.iter().position(|n| n.trim().is_empty()) {
+                return Err(format!("class name {} is empty", i + 1));
+            }
+            let mut sorted: Vec<&String> = names.iter().collect();
+            sorted.sort();
+            if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                return Err(format!("class name {:?} appears twice", w[0]));
+            }
+        }
+        if let Some((mean, std)) = &self.standardize {
+            if mean.len() != inputs || std.len() != inputs {
+                let (m, s) = (mean.len(), std.len());
+                return Err(format!(
+                    "standardize: {m} means and {s} deviations for {inputs} inputs: expected one of each per input"
+                ));
+            }
+            if !mean.iter().all(|x| x.is_finite()) || !std.iter().all(|x| x.is_finite() && *x > 0.0)
+            {
+                return Err(
+                    "standardize: expected finite means and finite positive deviations".into(),
+                );
+            }
+        }
+        if let Some(f) = &self.data_fingerprint {
+            let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+            if f.len() != 64 || !f.chars().all(hex) {
+                return Err(format!(
+                    "data_fingerprint {f:?}: expected 64 lowercase hex digits"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The JSON object stored under [`META_KEY`] (keys sorted, `version` included).
     pub fn to_json(&self) -> Value {
-        let standardize = self
-            .standardize
-            .as_ref()
-            .map(|(mean, std)| json!({ "mean": mean, "std": std }));
-        json!({
-            "version": META_VERSION,
-            "layers": self.layers,
-            "activation": self.activation,
-            "bias": self.bias,
-            "loss": self.loss,
-            "classes": self.classes,
-            "standardize": standardize,
-            "dtype": self.dtype,
-        })
+        let mut v = serde_json::to_value(self).expect("plain data serialises");
+        v["version"] = META_VERSION.into();
+        v
     }
 
-    /// Reads the JSON object stored under [`META_KEY`] (then [`validate`](Self::validate) it).
+    /// Reads the JSON object stored under [`META_KEY`] and [`check`](Self::check)s it.
     pub fn from_json(value: &Value) -> Result<Self, String> {
         let obj = value.as_object().ok_or("expected a JSON object")?;
-        check_version(obj)?;
-        let meta = ModelMeta {
-            layers: layers(field(obj, "layers")?)?,
-            activation: string(obj, "activation")?,
-            bias: field(obj, "bias")?
-                .as_bool()
-                .ok_or("bias must be true or false")?,
-            loss: string(obj, "loss")?,
-            classes: optional(obj, "classes", classes)?,
-            standardize: optional(obj, "standardize", standardize)?,
-            dtype: string(obj, "dtype")?,
-        };
-        check(&meta)?;
+        match obj.get("version") {
+            None => {}
+            Some(v) if v.as_u64().is_some_and(|v| (1..=META_VERSION).contains(&v)) => {}
+            Some(v) => {
+                return Err(format!(
+                    "version {v} is not supported (this program reads 1 to {META_VERSION})"
+                ))
+            }
+        }
+        let meta = ModelMeta::deserialize(value).map_err(|e| e.to_string())?;
+        meta.check()?;
         Ok(meta)
     }
 }
@@ -119,108 +231,17 @@ pub(crate) fn from_map(
     let Some(text) = map.and_then(|m| m.get(META_KEY)) else {
         return Ok(None);
     };
+    from_text(path, text).map(Some)
+}
+
+/// The [`ModelMeta`] in the JSON text stored under [`META_KEY`]; `path` labels errors.
+///
+/// The entry point of the metadata fuzz target: any text gives a
+/// `ModelMeta` that passed [`ModelMeta::check`], or an error.
+pub fn from_text(path: &Path, text: &str) -> Result<ModelMeta, IoError> {
     let bad = |detail: String| IoError::metadata(path, format!("\"{META_KEY}\": {detail}"));
     let value = parse_exact(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-    ModelMeta::from_json(&value).map(Some).map_err(bad)
-}
-
-/// The consistency rules for a [`ModelMeta`].
-fn check(meta: &ModelMeta) -> Result<(), String> {
-    if meta.layers.len() < 2 || meta.layers.contains(&0) {
-        return Err(format!(
-            "layers {:?}: expected at least two sizes, all positive",
-            meta.layers
-        ));
-    }
-    if meta.dtype != "F32" && meta.dtype != "F64" {
-        return Err(format!(
-            "dtype {:?}: expected \"F32\" or \"F64\"",
-            meta.dtype
-        ));
-    }
-    if let Some((mean, std)) = &meta.standardize {
-        if mean.len() != std.len() {
-            let (m, s) = (mean.len(), std.len());
-            return Err(format!("standardize: {m} means but {s} deviations"));
-        }
-        if !mean.iter().chain(std).all(|x| x.is_finite()) {
-            return Err("standardize: expected finite numbers".to_string());
-        }
-    }
-    Ok(())
-}
-
-/// Refuses layouts newer than [`META_VERSION`]; a missing version means 1.
-fn check_version(obj: &Map<String, Value>) -> Result<(), String> {
-    match obj.get("version").map(Value::as_u64) {
-        None => Ok(()),
-        Some(Some(v)) if v <= META_VERSION => Ok(()),
-        Some(v) => Err(format!(
-            "version {v:?} is not supported (this program reads up to {META_VERSION})"
-        )),
-    }
-}
-
-/// A required key.
-fn field<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a Value, String> {
-    obj.get(key).ok_or_else(|| format!("missing key \"{key}\""))
-}
-
-/// A required string.
-fn string(obj: &Map<String, Value>, key: &str) -> Result<String, String> {
-    field(obj, key)?
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("{key} must be a string"))
-}
-
-/// An optional key: absent or `null` is `None`, else `read` parses it.
-fn optional<T>(
-    obj: &Map<String, Value>,
-    key: &str,
-    read: fn(&Value) -> Result<T, String>,
-) -> Result<Option<T>, String> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => read(v).map(Some),
-    }
-}
-
-/// `"layers": [784, 128, 10]`.
-fn layers(v: &Value) -> Result<Vec<usize>, String> {
-    let bad = || "layers must be an array of positive integers".to_string();
-    let items = v.as_array().ok_or_else(bad)?;
-    items
-        .iter()
-        .map(|x| {
-            x.as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(bad)
-        })
-        .collect()
-}
-
-/// `"classes": ["cat", "dog"]`.
-fn classes(v: &Value) -> Result<Vec<String>, String> {
-    let bad = || "classes must be an array of strings".to_string();
-    let items = v.as_array().ok_or_else(bad)?;
-    items
-        .iter()
-        .map(|x| x.as_str().map(str::to_string).ok_or_else(bad))
-        .collect()
-}
-
-/// `"standardize": {"mean": [...], "std": [...]}`.
-fn standardize(v: &Value) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let obj = v
-        .as_object()
-        .ok_or("standardize must be an object with \"mean\" and \"std\"")?;
-    let numbers = |key: &str| -> Result<Vec<f64>, String> {
-        let bad = || format!("standardize.{key} must be an array of numbers");
-        let items = field(obj, key)?.as_array().ok_or_else(bad)?;
-        items.iter().map(|x| x.as_f64().ok_or_else(bad)).collect()
-    };
-    Ok((numbers("mean")?, numbers("std")?))
+    ModelMeta::from_json(&value).map_err(bad)
 }
 
 #[cfg(test)]
@@ -253,6 +274,7 @@ mod tests {
                 ],
             )),
             dtype: "F64".into(),
+            data_fingerprint: Some("0123456789abcdef".repeat(4)),
         }
     }
 
@@ -287,6 +309,24 @@ mod tests {
     }
 
     #[test]
+    fn the_json_spelling_is_fixed() {
+        let meta = ModelMeta {
+            layers: vec![2, 3],
+            activation: "relu".into(),
+            bias: true,
+            loss: "cross-entropy".into(),
+            classes: Some(vec!["a".into(), "b".into(), "c".into()]),
+            standardize: Some((vec![0.5, -1.0], vec![2.0, 0.1])),
+            dtype: "F32".into(),
+            data_fingerprint: None,
+        };
+        assert_eq!(
+            to_map(&meta)[META_KEY],
+            r#"{"activation":"relu","bias":true,"classes":["a","b","c"],"dtype":"F32","layers":[2,3],"loss":"cross-entropy","standardize":{"mean":[0.5,-1.0],"std":[2.0,0.1]},"version":1}"#
+        );
+    }
+
+    #[test]
     fn no_key_means_no_metadata() {
         let map = HashMap::from([("format".to_string(), "pt".to_string())]);
         assert_eq!(from_map(Path::new("m"), Some(&map)).unwrap(), None);
@@ -300,11 +340,11 @@ mod tests {
             ("[1, 2]", "expected a JSON object"),
             (
                 r#"{"activation":"relu","bias":true,"loss":"mse","dtype":"F32"}"#,
-                "missing key \"layers\"",
+                "missing field `layers`",
             ),
             (
                 r#"{"layers":[2,-1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32"}"#,
-                "positive integers",
+                "expected usize",
             ),
             (
                 r#"{"layers":[2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32"}"#,
@@ -312,7 +352,7 @@ mod tests {
             ),
             (
                 r#"{"layers":[2,1],"activation":"relu","bias":1,"loss":"mse","dtype":"F32"}"#,
-                "bias must be",
+                "expected a boolean",
             ),
             (
                 r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F16"}"#,
@@ -324,7 +364,43 @@ mod tests {
             ),
             (
                 r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","standardize":{"mean":[0,1],"std":[1]}}"#,
-                "2 means but 1 deviations",
+                "2 means and 1 deviations for 2 inputs",
+            ),
+            (
+                r#"{"layers":[2,3],"activation":"relu","bias":true,"loss":"cross-entropy","dtype":"F32","classes":["a","b"]}"#,
+                "2 class names for 3 outputs",
+            ),
+            (
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"cross-entropy","dtype":"F32","classes":[]}"#,
+                "0 class names for 2 outputs",
+            ),
+            (
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"cross-entropy","dtype":"F32","classes":["a","a"]}"#,
+                "appears twice",
+            ),
+            (
+                r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","classes":["a"]}"#,
+                "classes given for the mse loss",
+            ),
+            (
+                r#"{"layers":[2,1],"activation":"swish","bias":true,"loss":"mse","dtype":"F32"}"#,
+                "activation \"swish\"",
+            ),
+            (
+                r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"hinge","dtype":"F32"}"#,
+                "loss \"hinge\"",
+            ),
+            (
+                r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","standardize":{"mean":[0],"std":[1]}}"#,
+                "1 means and 1 deviations for 2 inputs",
+            ),
+            (
+                r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","standardize":{"mean":[0,0],"std":[1,0]}}"#,
+                "finite positive deviations",
+            ),
+            (
+                r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","data_fingerprint":"xyz"}"#,
+                "64 lowercase hex digits",
             ),
         ];
         for (text, want) in cases {

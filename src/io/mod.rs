@@ -42,12 +42,13 @@ mod test_util;
 #[cfg(test)]
 mod tests;
 
-pub use atomic::write_atomic;
+pub use atomic::{check_output, probe_output, same_file, write_atomic};
 pub use checkpoint::{
-    load_checkpoint, optim_state_name, save_checkpoint, Checkpoint, CHECKPOINT_KEY,
+    checkpoint_from_bytes, load_checkpoint, optim_state_name, save_checkpoint, Checkpoint,
+    HistoryRow, TrainState, CHECKPOINT_FORMAT, CHECKPOINT_KEY, MAX_EPOCH,
 };
 pub use error::IoError;
-pub use meta::{ModelMeta, META_KEY, META_VERSION};
+pub use meta::{from_text as meta_from_text, ModelMeta, META_KEY, META_VERSION};
 pub use model::{expected_params, load_model, mlp_params, save_model, ModelFile};
 pub use tensors::AnyTensor;
 

@@ -22,6 +22,13 @@ pub struct ModelFile {
 }
 
 impl ModelFile {
+    /// Decodes a model file's bytes (what [`load_model`] does after reading
+    /// the file); `path` only labels errors. Any bytes give a checked file or
+    /// an error, never a panic: the entry point of the model fuzz target.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<ModelFile, IoError> {
+        from_bytes(path, bytes).map(|(file, _)| file)
+    }
+
     /// The tensor called `name`, if present.
     pub fn get(&self, name: &str) -> Option<&AnyTensor> {
         self.tensors.iter().find(|(n, _)| n == name).map(|(_, t)| t)
@@ -45,8 +52,9 @@ pub fn save_model<T: Float>(
 
 /// Loads a model file (ours or PyTorch's `save_file` of a `state_dict`).
 ///
-/// Errors name the file: truncated, not safetensors, unsupported dtype, bad
-/// metadata, or metadata whose dtype differs from the tensors'.
+/// Errors name the file: truncated, not safetensors, unsupported dtype, a
+/// NaN or infinite value, bad metadata ([`ModelMeta::check`]), or metadata
+/// that does not fit the tensors (their dtype, names and shapes).
 pub fn load_model(path: &Path) -> Result<ModelFile, IoError> {
     load_with_metadata(path).map(|(file, _)| file)
 }
@@ -67,7 +75,16 @@ pub(crate) fn from_bytes(
     let Decoded { tensors, metadata } = format::decode_file(path, bytes)?;
     let meta = meta::from_map(path, metadata.as_ref())?;
     let file = ModelFile { tensors, meta };
+    check_finite(path, &file)?;
     check_dtypes(path, &file)?;
+    if let Some(meta) = &file.meta {
+        let found: Vec<(&str, &[usize])> = file
+            .tensors
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.dims()))
+            .collect();
+        check_architecture(path, &found, &meta.layers, meta.bias)?;
+    }
     Ok((file, metadata))
 }
 
@@ -184,6 +201,21 @@ fn check_architecture(
         });
     }
     Ok(expected)
+}
+
+/// Every value of every tensor must be finite.
+fn check_finite(path: &Path, file: &ModelFile) -> Result<(), IoError> {
+    for (name, t) in &file.tensors {
+        if let Some((index, value)) = t.first_non_finite() {
+            return Err(IoError::NonFinite {
+                path: path.to_path_buf(),
+                name: name.clone(),
+                index,
+                value,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// With metadata, every tensor must be stored in the dtype the metadata names.

@@ -36,6 +36,18 @@ impl AnyTensor {
         }
     }
 
+    /// The flat index and value of the first NaN or infinite element, if any.
+    pub fn first_non_finite(&self) -> Option<(usize, f64)> {
+        fn find<T: Float>(t: &Tensor<T>) -> Option<(usize, f64)> {
+            let i = t.data().iter().position(|v| !v.as_f64().is_finite())?;
+            Some((i, t.data()[i].as_f64()))
+        }
+        match self {
+            AnyTensor::F32(t) => find(t),
+            AnyTensor::F64(t) => find(t),
+        }
+    }
+
     /// The tensor as `f32` (F64 values rounded to nearest).
     pub fn to_f32(&self) -> Tensor<f32> {
         self.to_float()

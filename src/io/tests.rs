@@ -5,14 +5,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use safetensors::tensor::{Dtype, TensorView};
-use serde_json::json;
 
 use super::test_util::TempDir;
 use super::*;
 use crate::float::Float;
+use crate::optim::{OptimConfig, OptimKind, Optimizer};
 use crate::tensor::Tensor;
 
-/// Awkward values: signed zeros, subnormals, extremes, infinities, a quiet NaN.
+/// Awkward finite values: signed zeros, subnormals, extremes of `f32`.
 fn awkward<T: Float>(n: usize, salt: u64) -> Vec<T> {
     let special = [
         0.0,
@@ -20,9 +20,9 @@ fn awkward<T: Float>(n: usize, salt: u64) -> Vec<T> {
         1e-310,
         -1e-40,
         3.4e38,
-        -1e308,
-        f64::INFINITY,
-        f64::NAN,
+        -3.4e38,
+        f64::MIN_POSITIVE,
+        1e-45,
         0.1,
         -1.0 / 3.0,
     ];
@@ -56,18 +56,41 @@ fn params<T: Float>(layers: &[usize], bias: bool) -> Vec<(String, Tensor<T>)> {
         .collect()
 }
 
+/// A valid training state after `epoch` epochs of Adam.
+fn train_state(epoch: u64) -> TrainState {
+    TrainState {
+        format: CHECKPOINT_FORMAT,
+        epoch,
+        seed: u64::MAX,
+        batch_size: 32,
+        epochs: 10,
+        shuffle: true,
+        test_fraction: 0.25,
+        optimizer: OptimConfig::new(OptimKind::Adam, 0.01),
+        optimizer_steps: 0,
+        history: vec![(1, Some(2.0 / 3.0), None, Some(0.5), None)],
+    }
+}
+
 fn meta(layers: &[usize], dtype: &str) -> ModelMeta {
+    let (inputs, outputs) = (layers[0], *layers.last().unwrap());
+    let means = [0.1, 2.0 / 3.0, -7.25];
+    let stds = [1.0, 0.30000000000000004, 1e-8];
     ModelMeta {
         layers: layers.to_vec(),
         activation: "relu".into(),
         bias: true,
         loss: "cross_entropy".into(),
-        classes: Some(vec!["no".into(), "yes".into()]),
+        classes: Some(match outputs {
+            2 => vec!["no".into(), "yes".into()],
+            n => (0..n).map(|i| format!("class {i}")).collect(),
+        }),
         standardize: Some((
-            vec![0.1, 2.0 / 3.0, -7.25],
-            vec![1.0, 0.30000000000000004, 1e-8],
+            (0..inputs).map(|i| means[i % 3]).collect(),
+            (0..inputs).map(|i| stds[i % 3]).collect(),
         )),
         dtype: dtype.into(),
+        data_fingerprint: Some("ab".repeat(32)),
     }
 }
 
@@ -172,32 +195,45 @@ fn checkpoint_round_trip() {
     let path = dir.path().join("ck.safetensors");
     let layers = [3, 4, 2];
     let ps = params::<f64>(&layers, true);
-    let optimizer: Vec<(String, Tensor<f64>)> = ps
+    let mut optimizer = Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.01));
+    optimizer.steps = 1234;
+    optimizer.first = ps.iter().map(|(_, t)| Some(t.clone())).collect();
+    optimizer.second = ps
         .iter()
-        .flat_map(|(n, t)| {
-            ["exp_avg", "exp_avg_sq"].map(|slot| (optim_state_name(n, slot), t.cast::<f64>()))
+        .map(|(_, t)| {
+            Some(Tensor::from_vec(t.data().iter().map(|v| v * v).collect(), t.dims()).unwrap())
         })
         .collect();
     let ck = Checkpoint {
         params: ps,
         meta: meta(&layers, "F64"),
         optimizer,
-        state: json!({"epoch": 7, "seed": u64::MAX, "step": [1234, 1234], "lr": 0.1, "best": 2.0 / 3.0}),
+        state: train_state(7),
     };
     save_checkpoint(&path, &ck).unwrap();
     let back = load_checkpoint::<f64>(&path).unwrap();
     assert_eq!(bits(&back.params), bits(&ck.params));
     assert_eq!(back.meta, ck.meta);
-    assert_eq!(back.state, ck.state);
     assert_eq!(
-        back.state["best"].as_f64().unwrap().to_bits(),
-        (2.0f64 / 3.0).to_bits()
+        back.state,
+        TrainState {
+            optimizer_steps: 1234,
+            ..ck.state.clone()
+        }
     );
-    let mut want = bits(&ck.optimizer);
-    want.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut got = bits(&back.optimizer);
-    got.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(got, want);
+    assert_eq!(back.optimizer.config, ck.optimizer.config);
+    assert_eq!(back.optimizer.steps, 1234);
+    for (a, b) in [
+        (&back.optimizer.first, &ck.optimizer.first),
+        (&back.optimizer.second, &ck.optimizer.second),
+    ] {
+        let slots = |l: &Vec<Option<Tensor<f64>>>| -> Vec<(String, Tensor<f64>)> {
+            l.iter()
+                .map(|t| ("s".to_string(), t.clone().unwrap()))
+                .collect()
+        };
+        assert_eq!(bits(&slots(a)), bits(&slots(b)));
+    }
     let file = load_model(&path).unwrap();
     assert!(file.get("optim.state.2.bias.exp_avg_sq").is_some());
     // A checkpoint is a model file too; the optimiser tensors are skipped.
@@ -468,13 +504,11 @@ fn saves_are_atomic_and_leave_no_temp_files() {
     let ck = Checkpoint {
         params: ps,
         meta: m,
-        optimizer: vec![],
-        state: json!({}),
+        optimizer: Optimizer::new(OptimConfig::new(OptimKind::Sgd, 0.1)),
+        state: train_state(1),
     };
-    assert!(matches!(
-        save_checkpoint(&blocked, &ck),
-        Err(IoError::Write { .. })
-    ));
+    let err = save_checkpoint(&blocked, &ck).unwrap_err();
+    assert!(err.to_string().contains("is a directory"), "{err}");
     let mut names: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -563,4 +597,188 @@ fn linear_names_follow_sequential_indices() {
     assert_eq!(linear_name(0, "weight"), "0.weight");
     assert_eq!(linear_name(1, "weight"), "2.weight");
     assert_eq!(linear_name(5, "bias"), "10.bias");
+}
+
+#[test]
+fn the_same_model_saved_ten_times_is_the_same_bytes() {
+    let dir = TempDir::new("same-bytes");
+    let (ps, m) = (params::<f32>(&[3, 4, 2], true), meta(&[3, 4, 2], "F32"));
+    let first = dir.path().join("m0.safetensors");
+    save_model(&first, &ps, &m).unwrap();
+    let want = fs::read(&first).unwrap();
+    for i in 1..10 {
+        let path = dir.path().join(format!("m{i}.safetensors"));
+        save_model(&path, &ps, &m).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), want, "save {i} differs");
+    }
+    // The header's keys are sorted, `__metadata__` first among them.
+    let n = u64::from_le_bytes(want[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&want[8..8 + n]).unwrap();
+    assert!(header.starts_with(r#"{"0.bias":"#), "{header}");
+    let meta_at = header.find(r#""__metadata__":{"backprop":"#).unwrap();
+    assert!(meta_at < header.find(r#""format":"pt""#).unwrap());
+    assert_eq!(load_model(&first).unwrap().meta, Some(m));
+}
+
+#[test]
+fn non_finite_values_are_refused_on_load() {
+    let dir = TempDir::new("non-finite");
+    let path = dir.path().join("m.safetensors");
+    for (bad, shown) in [
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+    ] {
+        let mut ps = params::<f64>(&[2, 3, 2], true);
+        ps[2].1.data_mut()[1] = bad; // 2.weight [2, 3], element 1
+        save_model(&path, &ps, &meta(&[2, 3, 2], "F64")).unwrap();
+        let err = load_model(&path).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(
+            err.to_string().ends_with(&format!(
+                "tensor 2.weight holds {shown} at element 1, expected finite numbers"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn metadata_that_does_not_fit_the_tensors_is_refused_on_load() {
+    let dir = TempDir::new("meta-vs-tensors");
+    let path = dir.path().join("m.safetensors");
+    let w = ("0.weight", Dtype::F32, vec![2, 3], f32_bytes(6));
+    let b = ("0.bias", Dtype::F32, vec![2], f32_bytes(2));
+    let cases = [
+        // Fewer class names than outputs, and none at all.
+        (r#""classes":["a"]"#, "1 class names for 2 outputs"),
+        (r#""classes":[]"#, "0 class names for 2 outputs"),
+        // Fewer standardisation means or deviations than inputs.
+        (
+            r#""standardize":{"mean":[0,0],"std":[1,1]}"#,
+            "2 means and 2 deviations for 3 inputs",
+        ),
+        (
+            r#""standardize":{"mean":[0,0,0],"std":[1]}"#,
+            "3 means and 1 deviations for 3 inputs",
+        ),
+        // Layers that the tensors do not have.
+        (
+            r#""classes":null,"layers":[3,4,2]"#,
+            "expected [4, 3] for --layers 3,4,2",
+        ),
+    ];
+    for (field, want) in cases {
+        let text = format!(
+            r#"{{"layers":[3,2],"activation":"relu","bias":true,"loss":"cross-entropy","dtype":"F32",{field}}}"#
+        );
+        let text = text.replacen(
+            r#""layers":[3,2],"#,
+            "",
+            usize::from(field.contains("layers")),
+        );
+        write_raw(
+            &path,
+            &[w.clone(), b.clone()],
+            Some(HashMap::from([(META_KEY.into(), text)])),
+        );
+        let err = load_model(&path).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(err.to_string().contains(want), "{err} lacks {want}");
+    }
+}
+
+/// A saved Adam checkpoint for `[3, 4, 2]` after one step, for corrupting.
+fn adam_checkpoint() -> Checkpoint<f64> {
+    let ps = params::<f64>(&[3, 4, 2], true);
+    let mut optimizer = Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.01));
+    optimizer.steps = 1;
+    optimizer.first = ps.iter().map(|(_, t)| Some(t.clone())).collect();
+    optimizer.second = optimizer.first.clone();
+    Checkpoint {
+        params: ps,
+        meta: meta(&[3, 4, 2], "F64"),
+        optimizer,
+        state: train_state(1),
+    }
+}
+
+#[test]
+fn checkpoint_optimizer_state_must_fit_the_parameters() {
+    let dir = TempDir::new("ck-state");
+    let path = dir.path().join("ck.safetensors");
+    let check = |ck: &Checkpoint<f64>, want: &str| {
+        save_checkpoint(&path, ck).unwrap();
+        let err = load_checkpoint::<f64>(&path).unwrap_err();
+        assert_names_file(&err, &path);
+        assert!(err.to_string().contains(want), "{err} lacks {want}");
+    };
+    let mut ck = adam_checkpoint();
+    ck.optimizer.second[2] = Some(Tensor::zeros(&[3]).unwrap());
+    check(
+        &ck,
+        "tensor optim.state.2.weight.exp_avg_sq has shape [3], expected [2, 4]",
+    );
+    let mut ck = adam_checkpoint();
+    ck.optimizer.first[1] = None;
+    check(
+        &ck,
+        "missing tensor optim.state.0.bias.exp_avg: adam after 1 steps keeps exp_avg",
+    );
+    let mut ck = adam_checkpoint();
+    ck.optimizer.steps = 0;
+    check(&ck, "present, but the optimizer took no step");
+    // Positional names of the format-1 checkpoints are not state of any parameter.
+    let ck = adam_checkpoint();
+    save_checkpoint(&path, &ck).unwrap();
+    let file = load_model(&path).unwrap();
+    let (_, metadata) = super::model::from_bytes(&path, &fs::read(&path).unwrap()).unwrap();
+    let mut tensors: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = file
+        .tensors
+        .iter()
+        .map(|(n, t)| {
+            let t = t.to_f64();
+            let bytes = t.data().iter().flat_map(|v| v.to_le_bytes()).collect();
+            (n.clone(), Dtype::F64, t.dims().to_vec(), bytes)
+        })
+        .collect();
+    tensors.push((
+        "optim.optim.first.0".into(),
+        Dtype::F64,
+        vec![1],
+        0f64.to_le_bytes().to_vec(),
+    ));
+    let views: Vec<_> = tensors
+        .iter()
+        .map(|(n, d, s, b)| (n.as_str(), *d, s.clone(), b.clone()))
+        .collect();
+    let refs: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)> = views;
+    write_raw(&path, &refs, metadata);
+    let err = load_checkpoint::<f64>(&path).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unexpected tensor optim.optim.first.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn checkpoint_state_errors_name_the_file() {
+    let dir = TempDir::new("ck-epoch");
+    let path = dir.path().join("ck.safetensors");
+    let mut ck = adam_checkpoint();
+    ck.state.epoch = u64::MAX;
+    let err = save_checkpoint(&path, &ck).unwrap_err();
+    assert!(
+        err.to_string().contains("epoch 18446744073709551615"),
+        "{err}"
+    );
+    // Written by hand: an epoch that would wrap, and a model file's missing state.
+    save_model(&path, &ck.params, &ck.meta).unwrap();
+    let err = load_checkpoint::<f64>(&path).unwrap_err();
+    assert_names_file(&err, &path);
+    assert!(
+        err.to_string().contains("a model file, not a checkpoint"),
+        "{err}"
+    );
 }

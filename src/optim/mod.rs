@@ -8,8 +8,9 @@ use std::str::FromStr;
 use crate::float::Float;
 use crate::tensor::Tensor;
 
-/// Which update rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which update rule (stored in checkpoints by its CLI name: `"adamw"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OptimKind {
     /// `torch.optim.SGD` without momentum (unless `momentum` is set).
     Sgd,
@@ -57,7 +58,8 @@ impl fmt::Display for OptimKind {
 }
 
 /// Hyper-parameters. [`OptimConfig::new`] gives PyTorch's defaults for a kind.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OptimConfig {
     /// The rule.
     pub kind: OptimKind,
@@ -90,6 +92,44 @@ impl OptimConfig {
             weight_decay: if kind == OptimKind::AdamW { 0.01 } else { 0.0 },
             betas: (0.9, 0.999),
             eps: 1e-8,
+        }
+    }
+
+    /// The per-parameter state this rule keeps, by PyTorch's names: for
+    /// [`Optimizer::first`] then [`Optimizer::second`]. `["exp_avg",
+    /// "exp_avg_sq"]` for Adam and AdamW, `["momentum_buffer"]` for SGD with
+    /// momentum, none for plain SGD.
+    pub fn slots(&self) -> &'static [&'static str] {
+        match self.kind {
+            OptimKind::Adam | OptimKind::AdamW => &["exp_avg", "exp_avg_sq"],
+            OptimKind::Sgd | OptimKind::Momentum if self.momentum != 0.0 => &["momentum_buffer"],
+            OptimKind::Sgd | OptimKind::Momentum => &[],
+        }
+    }
+
+    /// Checks the numbers: a positive finite `lr` and `eps`, a non-negative
+    /// finite `momentum` and `weight_decay`, betas in `[0, 1)`; says which is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        let ok = |v: f64| v.is_finite() && v >= 0.0;
+        let (b1, b2) = self.betas;
+        let bad = if !(ok(self.lr) && self.lr > 0.0) {
+            Some(("lr", self.lr))
+        } else if !(ok(self.eps) && self.eps > 0.0) {
+            Some(("eps", self.eps))
+        } else if !ok(self.momentum) {
+            Some(("momentum", self.momentum))
+        } else if !ok(self.weight_decay) {
+            Some(("weight_decay", self.weight_decay))
+        } else if !(ok(b1) && b1 < 1.0) {
+            Some(("betas[0]", b1))
+        } else if !(ok(b2) && b2 < 1.0) {
+            Some(("betas[1]", b2))
+        } else {
+            None
+        };
+        match bad {
+            Some((name, v)) => Err(format!("{name} {v} is out of range")),
+            None => Ok(()),
         }
     }
 }
@@ -244,45 +284,6 @@ impl<T: Float> Optimizer<T> {
             *vv = *vv * beta2 + w2 * grad * grad;
             let denom = vv.sqrt() / bc2_sqrt + eps;
             *pv += -step_size * *mv / denom;
-        }
-    }
-
-    /// The state as named tensors, for checkpoints: `first.<i>`, `second.<i>`.
-    pub fn state_tensors(&self) -> Vec<(String, Tensor<T>)> {
-        let mut out = Vec::new();
-        for (name, list) in [("first", &self.first), ("second", &self.second)] {
-            for (i, t) in list.iter().enumerate() {
-                if let Some(t) = t {
-                    out.push((format!("optim.{name}.{i}"), t.clone()));
-                }
-            }
-        }
-        out
-    }
-
-    /// Restores state saved by [`Optimizer::state_tensors`] for `n` parameters.
-    pub fn load_state(&mut self, steps: u64, n: usize, tensors: &[(String, Tensor<T>)]) {
-        self.steps = steps;
-        self.first = vec![None; n];
-        self.second = vec![None; n];
-        for (name, t) in tensors {
-            let mut parts = name.split('.');
-            let (Some("optim"), Some(which), Some(idx)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let Ok(i) = idx.parse::<usize>() else {
-                continue;
-            };
-            if i >= n {
-                continue;
-            }
-            match which {
-                "first" => self.first[i] = Some(t.clone()),
-                "second" => self.second[i] = Some(t.clone()),
-                _ => {}
-            }
         }
     }
 }
