@@ -371,7 +371,6 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        check_finite_params(&trainer, epoch, a)?;
         if let Some(t) = &test {
             let ev = trainer.evaluate(t)?;
             report.test_loss = Some(ev.loss);
@@ -533,7 +532,16 @@ fn check_resume<T: Float>(
         }
         Ok(())
     };
-    same("--layers", have.arch(), meta.arch())?;
+    let sizes = |m: &ModelMeta| {
+        let s: Vec<String> = m.layers.iter().map(usize::to_string).collect();
+        s.join(",")
+    };
+    same("--layers", sizes(have), sizes(meta))?;
+    same(
+        "--no-bias",
+        (!have.bias).to_string(),
+        (!meta.bias).to_string(),
+    )?;
     same(
         "--activation",
         have.activation.clone(),
@@ -604,21 +612,6 @@ fn check_resume<T: Float>(
         if theirs != ours {
             eprintln!(
                 "note: resuming {file} with {flag} {ours} (the checkpoint's run used {theirs})"
-            );
-        }
-    }
-    Ok(())
-}
-
-/// After each epoch every parameter must still be finite (a ReLU network can
-/// hide a NaN weight from its loss).
-fn check_finite_params<T: Float>(trainer: &Trainer<T>, epoch: usize, a: &TrainArgs) -> Result<()> {
-    for (name, t) in trainer.model.named_params() {
-        if let Some(i) = t.data().iter().position(|v| !v.as_f64().is_finite()) {
-            bail!(
-                "epoch {epoch}: parameter {name} became {} at element {i}; try a smaller --lr{}",
-                t.data()[i].as_f64(),
-                kept_checkpoint(a)
             );
         }
     }

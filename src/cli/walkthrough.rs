@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use backprop::graph;
 use backprop::io::write_atomic;
 use backprop::numpy_fmt::format_f64_array;
@@ -72,6 +72,10 @@ pub fn run(args: WalkArgs) -> Result<()> {
     };
     settings.validate()?;
     let svg = args.graph.as_deref().map(graph_format).transpose()?;
+    if let Some(path) = &args.graph {
+        // Before the steps run: a bad --graph path must not cost the run.
+        backprop::io::probe_output(path).context("--graph")?;
+    }
 
     let mut w = walkthrough::begin(&settings)?;
     let stdout = std::io::stdout();

@@ -26,6 +26,19 @@ pub enum TrainError {
         /// The loss value.
         value: f64,
     },
+    /// A parameter stopped being finite while the loss stayed finite (a NaN
+    /// bias of a unit that ReLU keeps at 0 never reaches the loss).
+    #[error("parameter {name} became {value} at element {index} in epoch {epoch}; stopped (try a smaller --lr)")]
+    NonFiniteParam {
+        /// 1-based epoch.
+        epoch: usize,
+        /// The parameter's `state_dict` name, e.g. `0.bias`.
+        name: String,
+        /// The flat index of its first non-finite element.
+        index: usize,
+        /// That element's value.
+        value: f64,
+    },
     /// An engine error (a shape that slipped through validation).
     #[error(transparent)]
     Engine(#[from] crate::Error),
@@ -213,6 +226,7 @@ impl<T: Float> Trainer<T> {
         if let Some(e) = failure {
             return Err(e);
         }
+        self.check_finite(epoch)?;
         let batches_done = n_batches.max(1) as f64;
         Ok(EpochReport {
             epoch,
@@ -224,6 +238,24 @@ impl<T: Float> Trainer<T> {
             grad_norms: norms.iter().map(|s| s / batches_done).collect(),
             parallel_batches,
         })
+    }
+
+    /// Every parameter must be finite at the end of an epoch.
+    fn check_finite(&self, epoch: usize) -> Result<(), TrainError> {
+        for (l, layer) in self.model.layers.iter().enumerate() {
+            let bias = layer.bias.iter().map(|b| ("bias", b));
+            for (what, t) in std::iter::once(("weight", &layer.weight)).chain(bias) {
+                if let Some(index) = t.data().iter().position(|v| !v.as_f64().is_finite()) {
+                    return Err(TrainError::NonFiniteParam {
+                        epoch,
+                        name: crate::io::linear_name(l, what),
+                        index,
+                        value: t.data()[index].as_f64(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether accuracy is meaningful for the loss.
@@ -439,5 +471,36 @@ mod tests {
         let w: Vec<Var<'_, f32>> = reuse(v);
         assert_eq!(w.as_ptr() as usize, at);
         assert!(w.capacity() >= 8 && w.is_empty());
+    }
+
+    #[test]
+    fn a_nan_bias_hidden_by_relu_stops_the_epoch() {
+        use crate::data::LoadOptions;
+        use crate::nn::{Activation, Init};
+        use crate::optim::{OptimConfig, OptimKind};
+        let data = Dataset::load("xor", &LoadOptions::default()).unwrap();
+        let mut mlp = Mlp::<f64>::new(&[2, 4, 2], Activation::Relu, true, Init::Torch, 0).unwrap();
+        // ReLU turns NaN into 0 and passes no gradient back: the loss stays finite.
+        mlp.layers[0].bias.as_mut().unwrap().data_mut()[2] = f64::NAN;
+        let optim = Optimizer::new(OptimConfig::new(OptimKind::Sgd, 0.1));
+        let opts = LoopOptions {
+            loss: Loss::CrossEntropy,
+            batch_size: 32,
+            shuffle: false,
+            seed: 0,
+        };
+        let mut trainer = Trainer::new(mlp, optim, opts, None);
+        match trainer.epoch(&data, 1, &mut |_, _, loss| assert!(loss.is_finite())) {
+            Err(TrainError::NonFiniteParam {
+                epoch: 1,
+                name,
+                index: 2,
+                value,
+            }) => {
+                assert_eq!(name, "0.bias");
+                assert!(value.is_nan());
+            }
+            other => panic!("expected a non-finite parameter, got {other:?}"),
+        }
     }
 }
