@@ -494,7 +494,7 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
     .filter(|(_, p)| p.exists())
     .collect();
     for (i, &(flag, path)) in outputs.iter().enumerate() {
-        io::probe_output(path).with_context(|| format!("{flag}"))?;
+        io::probe_output(path).context(flag)?;
         for &(other, input) in &inputs {
             if io::same_file(path, input) {
                 bail!(

@@ -309,7 +309,8 @@ mod tests {
 
     #[test]
     fn bad_states_name_the_field() {
-        let cases: [(fn(&mut serde_json::Value), &str); 8] = [
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(Edit, &str); 8] = [
             (
                 |v| v["epoch"] = u64::MAX.into(),
                 "epoch 18446744073709551615: expected 1 to 4294967295",
