@@ -95,13 +95,14 @@ impl DataError {
     /// An allocation of `count` items of `what` (each `item` bytes) that failed
     /// or whose size overflows.
     pub(crate) fn alloc(place: &str, count: usize, item: usize, what: &str) -> Self {
-        let bytes = count.checked_mul(item).map_or_else(
-            || "more bytes than fit in memory".to_string(),
-            |b| format!("{b} bytes"),
-        );
+        let what = match count.checked_mul(item) {
+            _ if item == 1 => format!("{count} {what}"),
+            Some(b) => format!("{count} {what}, {b} bytes"),
+            None => format!("{count} {what}, more bytes than fit in memory"),
+        };
         DataError::Alloc {
             place: place.to_string(),
-            what: format!("{count} {what}, {bytes}"),
+            what,
         }
     }
 
