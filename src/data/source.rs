@@ -73,7 +73,7 @@ pub fn read_maybe_gz(path: &Path, max_inflate: u64) -> Result<Vec<u8>, DataError
         "not a valid gzip stream",
     )?;
     if out.len() as u64 > max_inflate {
-        let limit = if max_inflate % MIB == 0 {
+        let limit = if max_inflate.is_multiple_of(MIB) {
             format!("{} MiB", max_inflate / MIB)
         } else {
             format!("{max_inflate} bytes")
