@@ -64,7 +64,7 @@ impl ThreadPolicy {
             true
         } else if b < WARMUP + 2 * TRIALS {
             // The trials: parallel and serial alternately.
-            (b - WARMUP) % 2 == 0
+            (b - WARMUP).is_multiple_of(2)
         } else if b % PROBE_EVERY >= PROBE_EVERY - PROBE_LEN {
             // The probe: a few batches of the other mode, to notice a change.
             !self.parallel
