@@ -358,44 +358,92 @@ fn dev_null_as_data_is_an_empty_file() {
     );
 }
 
-#[test]
-fn a_fifo_as_data_is_read_as_csv() {
-    let dir = scratch("fifo-data");
-    let fifo = dir.join("iris.fifo");
+/// Runs the binary with `args`, where `"FIFO"` stands for a named pipe
+/// (made in `dir`) that a thread fills with `content`.
+fn run_with_fifo(dir: &Path, content: Vec<u8>, args: &[&str]) -> Output {
+    let fifo = dir.join("data.fifo");
+    let _ = std::fs::remove_file(&fifo);
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
-    let iris = std::fs::read(data("iris.csv")).unwrap();
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
             // Blocks until the binary opens the FIFO for reading.
             let mut w = std::fs::OpenOptions::new().write(true).open(&fifo)?;
-            w.write_all(&iris)
+            w.write_all(&content)
         })
     };
-    let out = run(&[
-        "train",
-        "--data",
-        s(&fifo),
-        "--epochs",
-        "1",
-        "--json",
-        "--quiet",
-    ]);
+    let args: Vec<&str> = args
+        .iter()
+        .map(|&a| if a == "FIFO" { s(&fifo) } else { a })
+        .collect();
+    let out = run(&args);
     if !writer.is_finished() {
         // The binary never opened it: let the writer go.
         let _ = std::fs::File::open(&fifo);
     }
-    let written = writer.join().unwrap();
+    writer
+        .join()
+        .unwrap()
+        .expect("the binary read the whole pipe");
+    out
+}
+
+#[test]
+fn a_fifo_as_data_is_read_as_csv() {
+    let dir = scratch("fifo-data");
+    let iris = std::fs::read(data("iris.csv")).unwrap();
+    let model = dir.join("m.safetensors");
+    let out = run_with_fifo(
+        &dir,
+        iris.clone(),
+        &[
+            "train",
+            "--data",
+            "FIFO",
+            "--epochs",
+            "1",
+            "--json",
+            "--quiet",
+            "--save",
+            s(&model),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    written.unwrap();
-    // 150 rows, 3 classes: the iris data came through the pipe.
     assert!(stdout.starts_with("{\"epoch\":1"), "{stdout}");
+    // Gzipped through the pipe, for eval.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&iris).unwrap();
+    let out = run_with_fifo(
+        &dir,
+        gz.finish().unwrap(),
+        &["eval", "--model", s(&model), "--data", "FIFO"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("(150 samples)"), "{stdout}");
+    // predict on features alone through a pipe: the pipe is read once and
+    // parsed twice (with a label column, then as features only).
+    let features: String = String::from_utf8(iris)
+        .unwrap()
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+        .collect();
+    let out = run_with_fifo(
+        &dir,
+        features.into_bytes(),
+        &["predict", "--model", s(&model), "--data", "FIFO"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 151);
 }
 
 #[test]

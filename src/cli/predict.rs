@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use backprop::data::{
-    DataError, Dataset, LoadOptions, Standardizer, TargetKind, DEFAULT_MAX_CLASSES,
+    read_maybe_gz, DataError, Dataset, LoadOptions, Standardizer, TargetKind, DEFAULT_MAX_CLASSES,
     DEFAULT_MAX_INFLATE_MIB,
 };
 use backprop::io::{self, ModelMeta};
@@ -111,7 +111,18 @@ fn load_data(spec: &str, m: &Loaded, with_targets: bool, limits: Limits) -> Resu
         unit_targets: with_targets && m.loss == Loss::Bce,
         ..LoadOptions::default()
     };
-    let first = Dataset::load(spec, &opts);
+    // A pipe can be read once: keep its bytes for the second try below.
+    let piped = match std::fs::metadata(spec) {
+        Ok(md) if !md.is_file() && !md.is_dir() => {
+            Some(read_maybe_gz(Path::new(spec), opts.max_inflate)?)
+        }
+        _ => None,
+    };
+    let load = |o: &LoadOptions| match &piped {
+        Some(bytes) => Dataset::parse_csv(spec, bytes, o),
+        None => Dataset::load(spec, o),
+    };
+    let first = load(&opts);
     let data = match first {
         Ok(d) if d.dim() == m.meta.layers[0] => d,
         // Limits, memory, unreadable or missing files: no second try.
@@ -128,7 +139,7 @@ fn load_data(spec: &str, m: &Loaded, with_targets: bool, limits: Limits) -> Resu
                 unit_targets: false,
                 ..opts
             };
-            match Dataset::load(spec, &features_only) {
+            match load(&features_only) {
                 Ok(d) if d.dim() == m.meta.layers[0] => {
                     if with_targets {
                         let what = if m.loss.is_classification() {
@@ -269,9 +280,13 @@ fn for_batches(
     dim: usize,
     mut f: impl FnMut(&[f64]) -> Result<()>,
 ) -> Result<()> {
-    let order: Vec<usize> = (0..data.n).collect();
+    // Row indices one batch at a time (no vector of all n rows).
+    let mut idx = Vec::with_capacity(512);
     let mut x = Vec::new();
-    for idx in backprop::data::batches(&order, 512) {
+    for start in (0..data.n).step_by(512) {
+        idx.clear();
+        idx.extend(start..(start + 512).min(data.n));
+        let idx = &idx[..];
         x.resize(idx.len() * dim, 0.0);
         data.gather_features(idx, m.std.as_ref(), &mut x);
         let probs = m

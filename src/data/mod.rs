@@ -66,7 +66,7 @@ pub use batch::{batches, epoch_order};
 pub use error::DataError;
 pub use fingerprint::fingerprint;
 pub use generated::{is_generated, GENERATED_SETS, MAX_NOISE};
-pub use source::is_gzip;
+pub use source::{is_gzip, read_maybe_gz};
 pub use standardize::Standardizer;
 
 /// The default number of points of a generated set (`--samples`).
@@ -222,7 +222,9 @@ impl Dataset {
                 spec,
                 "is a directory, expected a CSV or IDX file",
             )),
-            Ok(_) => Self::load_file(path, opts),
+            Ok(m) if m.is_file() => Self::load_file(path, opts),
+            // A pipe or a device: read as CSV (plain or gzip).
+            Ok(_) => Self::parse_csv(spec, &read_maybe_gz(path, opts.max_inflate)?, opts),
             Err(_) if is_generated(spec) => Self::generate(spec, opts),
             Err(e)
                 if matches!(
@@ -251,6 +253,13 @@ impl Dataset {
         } else {
             csv::parse(&path.display().to_string(), &bytes, opts)
         }
+    }
+
+    /// Parses CSV text (plain or already gunzipped, as [`read_maybe_gz`]
+    /// gives it) read from `name` (used in messages): the way to load a pipe
+    /// more than once, e.g. with targets and then as features only.
+    pub fn parse_csv(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Dataset, DataError> {
+        csv::parse(name, bytes, opts)
     }
 
     /// Generates the set `name` (one of [`GENERATED_SETS`]) with the options'
