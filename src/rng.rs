@@ -71,4 +71,20 @@ mod tests {
         );
         assert_eq!(w2.data(), &[0.15601864044243652, 0.15599452033620265]);
     }
+
+    #[test]
+    fn rand_too_large_is_an_error() {
+        let mut r = NumpyRandom::seed(0);
+        let e = r.rand::<f32>(&[usize::MAX, 2]).unwrap_err();
+        assert!(e.to_string().starts_with(
+            "full: shape [18446744073709551615, 2] is not valid here (more elements than fit in memory)"
+        ));
+        // 8 TiB: the size is fine, the allocation fails (an error, not an abort).
+        let e = r.rand::<f64>(&[1 << 40]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(8796093022208 bytes cannot be allocated) at src/rng.rs"),
+            "{e}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! `backprop bench gemm`: the matrix-product kernel timed on this machine, so
 //! users (and `compare/`) can set it beside NumPy's or PyTorch's `matmul`.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -31,13 +32,19 @@ pub struct GemmArgs {
     /// Threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Timed repetitions after one warm-up; the median is reported.
+    /// Timed repetitions after one warm-up; the median is reported (at most 1000000).
     #[arg(long, default_value_t = 20)]
     pub reps: usize,
     /// Print a JSON object instead of a line of text.
     #[arg(long)]
     pub json: bool,
 }
+
+/// The most timed repetitions `--reps` takes (their timings are kept for the median).
+pub const MAX_REPS: usize = 1_000_000;
+
+/// The context of a failed write of the result.
+const STDOUT: &str = "cannot write the result to stdout";
 
 /// Runs `backprop bench …`.
 pub fn run(cmd: BenchCommand) -> Result<()> {
@@ -58,10 +65,46 @@ fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
     }
 }
 
+/// A zeroed `f32` buffer of `rows × cols` for `--shape`, or an error naming
+/// the flag if its size overflows or the memory cannot be had.
+fn matrix(shape: &str, what: &str, rows: usize, cols: usize) -> Result<Vec<f32>> {
+    let too_big = || {
+        anyhow::anyhow!(
+            "--shape {shape}: {what} ({rows}×{cols} f32) needs more memory than can be allocated"
+        )
+    };
+    let n = rows.checked_mul(cols).ok_or_else(too_big)?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| too_big())?;
+    v.resize(n, 0.0);
+    Ok(v)
+}
+
+/// `rows × cols` uniform draws for `--shape` (fallible like [`matrix`]).
+fn random_matrix(
+    rng: &mut NumpyRandom,
+    shape: &str,
+    what: &str,
+    rows: usize,
+    cols: usize,
+) -> Result<Vec<f32>> {
+    let mut v = matrix(shape, what, rows, cols)?;
+    for x in &mut v {
+        *x = rng.random() as f32;
+    }
+    Ok(v)
+}
+
 fn gemm(args: GemmArgs) -> Result<()> {
     let (m, k, n) = parse_shape(&args.shape)?;
     if args.reps == 0 {
         bail!("--reps 0: at least one timed repetition is needed");
+    }
+    if args.reps > MAX_REPS {
+        bail!(
+            "--reps {}: expected at most {MAX_REPS} timed repetitions",
+            args.reps
+        );
     }
     if args.threads == Some(0) {
         bail!("--threads 0: at least one thread is needed");
@@ -74,14 +117,15 @@ fn gemm(args: GemmArgs) -> Result<()> {
     let mut rng = NumpyRandom::seed(0);
     let (ar, ac) = if args.ta { (k, m) } else { (m, k) };
     let (br, bc) = if args.tb { (n, k) } else { (k, n) };
-    let a = rng.rand::<f32>(&[ar, ac])?;
-    let b = rng.rand::<f32>(&[br, bc])?;
-    let mut c = vec![0.0f32; m * n];
+    // The same draws as `rng.rand::<f32>(&[r, c])`, A then B.
+    let a = random_matrix(&mut rng, &args.shape, "A", ar, ac)?;
+    let b = random_matrix(&mut rng, &args.shape, "B", br, bc)?;
+    let mut c = matrix(&args.shape, "C", m, n)?;
     let mut seconds = Vec::with_capacity(args.reps);
     pool.install(|| {
         let (a, b) = (
-            MatRef::new(a.data(), ar, ac, args.ta),
-            MatRef::new(b.data(), br, bc, args.tb),
+            MatRef::new(&a, ar, ac, args.ta),
+            MatRef::new(&b, br, bc, args.tb),
         );
         product(a, b, &mut c);
         for _ in 0..args.reps {
@@ -93,26 +137,32 @@ fn gemm(args: GemmArgs) -> Result<()> {
     let mut sorted = seconds.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
-    let gflops = 2.0 * (m * k * n) as f64 / median / 1e9;
+    let gflops = 2.0 * m as f64 * k as f64 * n as f64 / median / 1e9;
     let threads = pool.current_num_threads();
+    // Write errors (a closed pipe, a full disk) go back to `main`.
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     if args.json {
-        let out = serde_json::json!({
+        let json = serde_json::json!({
             "m": m, "k": k, "n": n, "ta": args.ta, "tb": args.tb,
             "threads": threads,
             "median_seconds": median,
             "gflops": gflops,
             "seconds": seconds,
         });
-        println!("{out}");
+        writeln!(out, "{json}").context(STDOUT)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "gemm f32 {m}x{k}x{n}{}{} on {threads} threads: {:.1} GFLOP/s (median {:.3} ms of {})",
             if args.ta { " (A transposed)" } else { "" },
             if args.tb { " (B transposed)" } else { "" },
             gflops,
             median * 1e3,
             args.reps
-        );
+        )
+        .context(STDOUT)?;
     }
+    out.flush().context(STDOUT)?;
     Ok(())
 }

@@ -4,7 +4,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use backprop::data::{Dataset, LoadOptions, Standardizer, TargetKind};
+use backprop::data::{
+    read_maybe_gz, DataError, Dataset, LoadOptions, Standardizer, TargetKind, DEFAULT_MAX_CLASSES,
+    DEFAULT_MAX_INFLATE_MIB,
+};
 use backprop::io::{self, ModelMeta};
 use backprop::nn::{Activation, Loss, Mlp};
 use backprop::train::evaluate;
@@ -23,6 +26,12 @@ pub struct EvalArgs {
     /// Print `loss`, `accuracy` and `confusion` as one JSON object.
     #[arg(long)]
     json: bool,
+    /// The most MiB a gzip data file may inflate to.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
+    max_inflate_mib: u64,
+    /// The most classes a data set may have.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLASSES)]
+    max_classes: usize,
 }
 
 #[derive(Args)]
@@ -33,6 +42,12 @@ pub struct PredictArgs {
     /// The data set; a target column present in it is ignored.
     #[arg(long, value_name = "SPEC")]
     data: String,
+    /// The most MiB a gzip data file may inflate to.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
+    max_inflate_mib: u64,
+    /// The most classes a data set may have.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLASSES)]
+    max_classes: usize,
 }
 
 /// A saved model with everything its metadata says.
@@ -72,7 +87,15 @@ fn load(path: &Path) -> Result<Loaded> {
     })
 }
 
-fn load_data(spec: &str, m: &Loaded, with_targets: bool) -> Result<Dataset> {
+/// The limits of loading, from the flags.
+struct Limits {
+    max_inflate_mib: u64,
+    max_classes: usize,
+}
+
+/// The data for a model: features and targets (`eval`, `with_targets`), or
+/// features with or without targets (`predict`).
+fn load_data(spec: &str, m: &Loaded, with_targets: bool, limits: Limits) -> Result<Dataset> {
     let out = *m.meta.layers.last().unwrap_or(&1);
     let target = if m.loss.is_classification() {
         TargetKind::Class
@@ -81,21 +104,56 @@ fn load_data(spec: &str, m: &Loaded, with_targets: bool) -> Result<Dataset> {
     };
     let opts = LoadOptions {
         target,
-        samples: 200,
-        noise: 0.1,
-        seed: 0,
         class_names: m.meta.classes.clone(),
+        max_inflate: limits.max_inflate_mib.saturating_mul(1 << 20),
+        max_classes: limits.max_classes,
+        // `eval` scores BCE targets, so they must be probabilities.
+        unit_targets: with_targets && m.loss == Loss::Bce,
+        ..LoadOptions::default()
     };
-    let data = match Dataset::load(spec, &opts) {
-        Ok(d) if d.dim() == m.meta.layers[0] || with_targets => d,
-        // `predict` also takes data without a target column: features only.
+    // A pipe can be read once: keep its bytes for the second try below.
+    let piped = match std::fs::metadata(spec) {
+        Ok(md) if !md.is_file() && !md.is_dir() => {
+            Some(read_maybe_gz(Path::new(spec), opts.max_inflate)?)
+        }
+        _ => None,
+    };
+    let load = |o: &LoadOptions| match &piped {
+        Some(bytes) => Dataset::parse_csv(spec, bytes, o),
+        None => Dataset::load(spec, o),
+    };
+    let first = load(&opts);
+    let data = match first {
+        Ok(d) if d.dim() == m.meta.layers[0] => d,
+        // Limits, memory, unreadable or missing files: no second try.
+        Err(
+            e @ (DataError::Limit { .. }
+            | DataError::Alloc { .. }
+            | DataError::Io { .. }
+            | DataError::UnknownSpec { .. }),
+        ) => return Err(e.into()),
+        // Maybe features only: `predict` takes them, `eval` needs targets.
         first => {
             let features_only = LoadOptions {
                 target: TargetKind::Values { k: 0 },
+                unit_targets: false,
                 ..opts
             };
-            match Dataset::load(spec, &features_only) {
-                Ok(d) if d.dim() == m.meta.layers[0] => d,
+            match load(&features_only) {
+                Ok(d) if d.dim() == m.meta.layers[0] => {
+                    if with_targets {
+                        let what = if m.loss.is_classification() {
+                            "a class label column".to_string()
+                        } else {
+                            format!("{out} target column(s)")
+                        };
+                        anyhow::bail!(
+                            "{spec}: no label/target column: eval needs the model's {} features followed by {what} (predict takes features alone)",
+                            d.dim()
+                        );
+                    }
+                    d
+                }
                 _ => first?,
             }
         }
@@ -112,7 +170,11 @@ fn load_data(spec: &str, m: &Loaded, with_targets: bool) -> Result<Dataset> {
 
 pub fn eval(a: EvalArgs) -> Result<()> {
     let m = load(&a.model)?;
-    let data = load_data(&a.data, &m, true)?;
+    let limits = Limits {
+        max_inflate_mib: a.max_inflate_mib,
+        max_classes: a.max_classes,
+    };
+    let data = load_data(&a.data, &m, true, limits)?;
     let ev = evaluate(&m.mlp, &data, m.loss, m.std.as_ref(), 512)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -157,7 +219,11 @@ pub fn eval(a: EvalArgs) -> Result<()> {
 
 pub fn predict(a: PredictArgs) -> Result<()> {
     let m = load(&a.model)?;
-    let data = load_data(&a.data, &m, false)?;
+    let limits = Limits {
+        max_inflate_mib: a.max_inflate_mib,
+        max_classes: a.max_classes,
+    };
+    let data = load_data(&a.data, &m, false, limits)?;
     let dim = data.dim();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -214,9 +280,13 @@ fn for_batches(
     dim: usize,
     mut f: impl FnMut(&[f64]) -> Result<()>,
 ) -> Result<()> {
-    let order: Vec<usize> = (0..data.n).collect();
+    // Row indices one batch at a time (no vector of all n rows).
+    let mut idx = Vec::with_capacity(512);
     let mut x = Vec::new();
-    for idx in backprop::data::batches(&order, 512) {
+    for start in (0..data.n).step_by(512) {
+        idx.clear();
+        idx.extend(start..(start + 512).min(data.n));
+        let idx = &idx[..];
         x.resize(idx.len() * dim, 0.0);
         data.gather_features(idx, m.std.as_ref(), &mut x);
         let probs = m

@@ -33,7 +33,12 @@ pub struct TrainArgs {
     #[arg(long, value_name = "SPEC")]
     pub test_data: Option<String>,
     /// The last ⌊F·n⌋ rows (before shuffling) are the test set.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "F",
+        default_value_t = 0.0
+    )]
     pub test_fraction: f64,
     /// Layer sizes, input first, output last (checked against the data); default in,64,out.
     #[arg(long, value_delimiter = ',')]
@@ -51,16 +56,16 @@ pub struct TrainArgs {
     #[arg(long, default_value = "sgd")]
     pub optimizer: OptimKind,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.01)]
     pub lr: f64,
     /// SGD momentum (default 0.9 with --optimizer momentum).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub momentum: Option<f64>,
     /// Nesterov momentum.
     #[arg(long)]
     pub nesterov: bool,
     /// Weight decay (default 0.01 for adamw, else 0).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub weight_decay: Option<f64>,
     /// Mini-batch size.
     #[arg(long, default_value_t = 32)]
@@ -111,7 +116,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
     /// Noise of a generated set.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1)]
     pub noise: f64,
     /// Regression targets: the last K columns.
     #[arg(long, default_value_t = 1)]
@@ -119,6 +124,12 @@ pub struct TrainArgs {
     /// Standardise features (z-scores of the training part, stored with the model).
     #[arg(long)]
     pub standardize: bool,
+    /// The most MiB a gzip data file may inflate to.
+    #[arg(long, value_name = "MIB", default_value_t = backprop::data::DEFAULT_MAX_INFLATE_MIB)]
+    pub max_inflate_mib: u64,
+    /// The most classes a data set may have.
+    #[arg(long, value_name = "N", default_value_t = backprop::data::DEFAULT_MAX_CLASSES)]
+    pub max_classes: usize,
 }
 
 pub fn run(args: TrainArgs) -> Result<()> {
@@ -200,6 +211,9 @@ fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>, String)> {
         noise: a.noise,
         seed: a.seed as u64,
         class_names: None,
+        max_inflate: a.max_inflate_mib.saturating_mul(1 << 20),
+        max_classes: a.max_classes,
+        unit_targets: a.loss == Loss::Bce,
     };
     let data = Dataset::load(&a.data, &opts)?;
     let fingerprint = backprop::data::fingerprint(&data);

@@ -10,7 +10,8 @@ use std::borrow::Cow;
 use std::iter::Peekable;
 
 use super::error::DataError;
-use super::labels::{unseen_message, LabelSet};
+use super::labels::{unseen_message, LabelError, LabelSet};
+use super::source::try_vec;
 use super::{Dataset, Features, LoadOptions, TargetKind, Targets};
 
 /// Parses a CSV file's contents (`name` is used in error messages).
@@ -49,13 +50,14 @@ pub(crate) fn parse(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Data
             "expected a data row after the header, got end of file",
         ));
     }
-    let mut rows = Rows::new(dim, k, &opts.target);
+    // First pass: count the rows, so every buffer is reserved (fallibly) once.
+    let n = lines.clone().count();
+    let mut rows = Rows::new(name, dim, k, n, opts)?;
     for (no, line) in lines {
         split_fields(line, &mut fields).map_err(|m| DataError::line(name, no, m))?;
-        rows.push(&fields, no)
-            .map_err(|m| DataError::line(name, no, m))?;
+        rows.push(&fields, no)?;
     }
-    rows.finish(name, opts)
+    rows.finish(opts)
 }
 
 /// The text of a CSV file, or an error at the line of the first invalid byte.
@@ -84,7 +86,7 @@ fn target_columns(_name: &str, target: &TargetKind) -> Result<usize, DataError> 
 }
 
 /// The non-blank lines of `text` with their 1-based numbers.
-fn non_blank_lines(text: &str) -> Peekable<impl Iterator<Item = (usize, &str)>> {
+fn non_blank_lines(text: &str) -> Peekable<impl Iterator<Item = (usize, &str)> + Clone> {
     text.split('\n')
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
@@ -185,7 +187,9 @@ fn quoted_field(s: &str) -> Option<(Cow<'_, str>, &str)> {
 }
 
 /// The rows read so far.
-struct Rows {
+struct Rows<'a> {
+    /// The file's name, for errors.
+    name: &'a str,
     /// Feature columns.
     dim: usize,
     /// Target columns.
@@ -194,6 +198,8 @@ struct Rows {
     features: Vec<f64>,
     /// The targets.
     targets: TargetRows,
+    /// Whether target values must lie in `[0, 1]`.
+    unit: bool,
     /// Rows read.
     n: usize,
 }
@@ -206,38 +212,75 @@ enum TargetRows {
     Values(Vec<f64>),
 }
 
-impl Rows {
-    /// No rows yet, for `dim` features and `k` targets of the given kind.
-    fn new(dim: usize, k: usize, kind: &TargetKind) -> Self {
-        let targets = match kind {
-            TargetKind::Class => TargetRows::Classes(LabelSet::default()),
-            TargetKind::Values { .. } => TargetRows::Values(Vec::new()),
+impl<'a> Rows<'a> {
+    /// No rows yet, with room for `n` rows of `dim` features and `k` targets
+    /// of the options' kind (reserved fallibly: [`DataError::Alloc`]).
+    fn new(
+        name: &'a str,
+        dim: usize,
+        k: usize,
+        n: usize,
+        opts: &LoadOptions,
+    ) -> Result<Self, DataError> {
+        let values = |per_row: usize, what: &str| -> Result<Vec<f64>, DataError> {
+            let count = n
+                .checked_mul(per_row)
+                .ok_or_else(|| DataError::alloc_overflow(name, n, per_row, what))?;
+            try_vec(count, name, what)
         };
-        Rows {
+        let features = values(dim, "feature values")?;
+        let targets = match opts.target {
+            TargetKind::Class => TargetRows::Classes(
+                LabelSet::new(opts.max_classes, n)
+                    .ok_or_else(|| DataError::alloc(name, n, 4, "class labels"))?,
+            ),
+            TargetKind::Values { .. } => TargetRows::Values(values(k, "target values")?),
+        };
+        Ok(Rows {
+            name,
             dim,
             k,
-            features: Vec::new(),
+            features,
             targets,
+            unit: opts.unit_targets,
             n: 0,
-        }
+        })
     }
 
     /// Adds one row (at 1-based line `no`), or says what is wrong with it.
-    fn push(&mut self, fields: &[Cow<str>], no: usize) -> Result<(), String> {
+    fn push(&mut self, fields: &[Cow<str>], no: usize) -> Result<(), DataError> {
+        let at = |msg: String| DataError::line(self.name, no, msg);
         let width = self.dim + self.k;
         if fields.len() != width {
-            return Err(format!("expected {width} fields, got {}", fields.len()));
+            return Err(at(format!("expected {width} fields, got {}", fields.len())));
         }
         for (j, f) in fields[..self.dim].iter().enumerate() {
-            let v = number(f).ok_or_else(|| not_a_number(j, f, ""))?;
+            let v = number(f).ok_or_else(|| at(not_a_number(j, f, "")))?;
             self.features.push(v);
         }
         match &mut self.targets {
-            TargetRows::Classes(set) => set.push(&fields[self.dim], no),
+            TargetRows::Classes(set) => {
+                let label = &fields[self.dim];
+                if label.trim().is_empty() {
+                    return Err(at(format!(
+                        "expected a class label in field {}, got an empty one",
+                        self.dim + 1
+                    )));
+                }
+                set.push(label, no)
+                    .map_err(|e| label_error(self.name, e, &[]))?;
+            }
             TargetRows::Values(values) => {
                 for (j, f) in fields.iter().enumerate().skip(self.dim) {
                     let why = " (regression targets are numbers)";
-                    values.push(number(f).ok_or_else(|| not_a_number(j, f, why))?);
+                    let v = number(f).ok_or_else(|| at(not_a_number(j, f, why)))?;
+                    if self.unit && !(0.0..=1.0).contains(&v) {
+                        return Err(at(format!(
+                            "field {} is {f}, expected a target in [0, 1] for the bce loss",
+                            j + 1
+                        )));
+                    }
+                    values.push(v);
                 }
             }
         }
@@ -246,14 +289,15 @@ impl Rows {
     }
 
     /// The data set, with class labels numbered (or looked up in `opts.class_names`).
-    fn finish(self, name: &str, opts: &LoadOptions) -> Result<Dataset, DataError> {
+    fn finish(self, opts: &LoadOptions) -> Result<Dataset, DataError> {
+        let name = self.name;
         let targets = match self.targets {
             TargetRows::Values(data) => Targets::Values { data, k: self.k },
             TargetRows::Classes(set) => {
-                let (labels, names) = set.finish(opts.class_names.as_deref()).map_err(|u| {
-                    let names = opts.class_names.as_deref().unwrap_or_default();
-                    DataError::line(name, u.at, unseen_message(&u.label, names))
-                })?;
+                let names = opts.class_names.as_deref().unwrap_or_default();
+                let (labels, names) = set
+                    .finish(opts.class_names.as_deref())
+                    .map_err(|e| label_error(name, e, names))?;
                 Targets::Classes { labels, names }
             }
         };
@@ -266,6 +310,19 @@ impl Rows {
             n: self.n,
             source: name.to_string(),
         })
+    }
+}
+
+/// The error for a label that cannot be numbered (`names`: the training classes).
+fn label_error(name: &str, e: LabelError, names: &[String]) -> DataError {
+    match e {
+        LabelError::Unseen(u) => DataError::line(name, u.at, unseen_message(&u.label, names)),
+        LabelError::TooMany(t) => DataError::Limit {
+            place: format!("{name}:{}", t.at),
+            what: t.what(),
+            limit: format!("{} classes", t.limit),
+            flag: "--max-classes",
+        },
     }
 }
 

@@ -42,6 +42,28 @@ pub enum DataError {
         /// What was expected and what was found.
         msg: String,
     },
+    /// The data exceed a limit that a flag sets (`--max-inflate-mib`,
+    /// `--max-classes`): nothing past the limit is read or allocated.
+    #[error("{place}: {what} (limit {limit}; raise it with {flag})")]
+    Limit {
+        /// The file (`path` or `path:line`, 1-based) or generated set.
+        place: String,
+        /// What was found, e.g. `the gzip stream inflates to more than 1024 MiB`.
+        what: String,
+        /// The limit in force, e.g. `1024 MiB` or `1000 classes`.
+        limit: String,
+        /// The flag that sets it, e.g. `--max-inflate-mib`.
+        flag: &'static str,
+    },
+    /// Memory for the data could not be had: its size overflows or the
+    /// allocation failed (checked before filling, so nothing aborts).
+    #[error("{place}: cannot allocate memory for {what}")]
+    Alloc {
+        /// The file (`path` or `path:line`) or generated set.
+        place: String,
+        /// What needed the memory and how much, e.g. `600 feature values, 4800 bytes`.
+        what: String,
+    },
     /// A generated set was asked for with options it cannot honour.
     #[error("{set}: {msg}")]
     Options {
@@ -67,6 +89,28 @@ impl DataError {
         DataError::File {
             path: path.to_string(),
             msg: msg.into(),
+        }
+    }
+
+    /// An allocation of `count` items of `what` (each `item` bytes) that failed
+    /// or whose size overflows.
+    pub(crate) fn alloc(place: &str, count: usize, item: usize, what: &str) -> Self {
+        let what = match count.checked_mul(item) {
+            _ if item == 1 => format!("{count} {what}"),
+            Some(b) => format!("{count} {what}, {b} bytes"),
+            None => format!("{count} {what}, more bytes than fit in memory"),
+        };
+        DataError::Alloc {
+            place: place.to_string(),
+            what,
+        }
+    }
+
+    /// An allocation of `rows × per_row` items of `what` whose count overflows.
+    pub(crate) fn alloc_overflow(place: &str, rows: usize, per_row: usize, what: &str) -> Self {
+        DataError::Alloc {
+            place: place.to_string(),
+            what: format!("{rows} × {per_row} {what}, more than fit in memory"),
         }
     }
 

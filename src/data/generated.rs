@@ -18,6 +18,12 @@ use rand_mt::Mt;
 
 use super::batch::{keyed_mt, shuffle};
 use super::error::DataError;
+use super::source::try_vec;
+
+/// The largest noise level (`--noise`) of a generated set: the points lie
+/// within radius ~1.5 of the origin, so noise past this drowns them (and a
+/// huge one overflows the features and the training). The range is `[0, 100]`.
+pub const MAX_NOISE: f64 = 100.0;
 
 /// The names of the generated sets, as `--data` accepts them.
 pub const GENERATED_SETS: [&str; 4] = ["xor", "moons", "circles", "spirals"];
@@ -48,10 +54,10 @@ pub(crate) fn generate(
             "expected at least 1 sample, got 0",
         ));
     }
-    if !(noise.is_finite() && noise >= 0.0) {
+    if !(0.0..=MAX_NOISE).contains(&noise) {
         return Err(DataError::options(
             name,
-            format!("expected a noise level ≥ 0, got {noise}"),
+            format!("expected a noise level (--noise) in [0, {MAX_NOISE}], got {noise:?}"),
         ));
     }
     let tag = GENERATED_SETS
@@ -65,34 +71,50 @@ pub(crate) fn generate(
     }
     // The third key word keeps these streams apart from epoch shuffles' keys.
     let mut mt = keyed_mt(&[seed, tag as u64, 0x6765_6e65_7261_7465]);
-    let mut rows = match name {
-        "xor" => xor(samples),
-        "moons" => moons(samples),
-        "circles" => circles(samples),
-        _ => spirals(samples),
-    };
+    let mut rows: Vec<Row> = try_vec(samples, name, "points (--samples)")?;
+    match name {
+        "xor" => rows.extend(xor(samples)),
+        "moons" => rows.extend(moons(samples)),
+        "circles" => rows.extend(circles(samples)),
+        _ => rows.extend(spirals(samples)),
+    }
     shuffle(&mut mt, &mut rows);
-    Ok(finish(&mut mt, &rows, noise))
+    let coords = samples
+        .checked_mul(2)
+        .ok_or_else(|| DataError::alloc_overflow(name, samples, 2, "coordinates (--samples)"))?;
+    let mut points = Points {
+        xy: try_vec(coords, name, "coordinates (--samples)")?,
+        labels: try_vec(samples, name, "labels (--samples)")?,
+    };
+    finish(&mut mt, &rows, noise, &mut points);
+    if let Some(i) = points.xy.iter().position(|v| !v.is_finite()) {
+        return Err(DataError::options(
+            name,
+            format!(
+                "point {} has a non-finite coordinate {} (--noise {noise})",
+                i / 2 + 1,
+                points.xy[i]
+            ),
+        ));
+    }
+    Ok(points)
 }
 
 /// One noiseless point and its label.
 type Row = ([f64; 2], u32);
 
-/// Adds the noise and flattens the rows.
-fn finish(mt: &mut Mt, rows: &[Row], noise: f64) -> Points {
-    let mut xy = Vec::with_capacity(rows.len() * 2);
-    let mut labels = Vec::with_capacity(rows.len());
+/// Adds the noise and flattens the rows into `out` (which has room for them).
+fn finish(mt: &mut Mt, rows: &[Row], noise: f64, out: &mut Points) {
     for &([x, y], label) in rows {
-        xy.push(x + noise * normal(mt));
-        xy.push(y + noise * normal(mt));
-        labels.push(label);
+        out.xy.push(x + noise * normal(mt));
+        out.xy.push(y + noise * normal(mt));
+        out.labels.push(label);
     }
-    Points { xy, labels }
 }
 
 /// The four XOR points, in the order (0,0) (0,1) (1,0) (1,1).
 fn exact_xor() -> Points {
-    let rows = xor(4);
+    let rows: Vec<Row> = xor(4).collect();
     Points {
         xy: rows.iter().flat_map(|(p, _)| p.to_vec()).collect(),
         labels: rows.iter().map(|&(_, l)| l).collect(),
@@ -100,38 +122,36 @@ fn exact_xor() -> Points {
 }
 
 /// The XOR corners repeated in turn.
-fn xor(n: usize) -> Vec<Row> {
-    (0..n)
-        .map(|i| {
-            let (a, b) = ((i >> 1) & 1, i & 1);
-            ([a as f64, b as f64], (a ^ b) as u32)
-        })
-        .collect()
+fn xor(n: usize) -> impl Iterator<Item = Row> {
+    (0..n).map(|i| {
+        let (a, b) = ((i >> 1) & 1, i & 1);
+        ([a as f64, b as f64], (a ^ b) as u32)
+    })
 }
 
 /// `make_moons`: `n/2` points on the upper moon, the rest on the lower one.
-fn moons(n: usize) -> Vec<Row> {
+fn moons(n: usize) -> impl Iterator<Item = Row> {
     let n_out = n / 2;
     let n_in = n - n_out;
     let upper = linspace(0.0, std::f64::consts::PI, n_out, true).map(|t| ([t.cos(), t.sin()], 0));
     let lower = linspace(0.0, std::f64::consts::PI, n_in, true)
         .map(|t| ([1.0 - t.cos(), 1.0 - t.sin() - 0.5], 1));
-    upper.chain(lower).collect()
+    upper.chain(lower)
 }
 
 /// `make_circles(factor=0.5)`: `n/2` points on the outer circle, the rest on the inner one.
-fn circles(n: usize) -> Vec<Row> {
+fn circles(n: usize) -> impl Iterator<Item = Row> {
     const FACTOR: f64 = 0.5;
     let tau = std::f64::consts::TAU;
     let n_out = n / 2;
     let n_in = n - n_out;
     let outer = linspace(0.0, tau, n_out, false).map(|t| ([t.cos(), t.sin()], 0));
     let inner = linspace(0.0, tau, n_in, false).map(|t| ([FACTOR * t.cos(), FACTOR * t.sin()], 1));
-    outer.chain(inner).collect()
+    outer.chain(inner)
 }
 
 /// Two interleaved spirals of 1.75 turns; class 0 gets the odd point out.
-fn spirals(n: usize) -> Vec<Row> {
+fn spirals(n: usize) -> impl Iterator<Item = Row> {
     const TURNS: f64 = 1.75;
     let n1 = n / 2;
     let n0 = n - n1;
@@ -142,7 +162,7 @@ fn spirals(n: usize) -> Vec<Row> {
             ([r * theta.cos(), r * theta.sin()], class)
         })
     };
-    arm(0, n0).chain(arm(1, n1)).collect()
+    arm(0, n0).chain(arm(1, n1))
 }
 
 /// NumPy's `linspace(start, stop, m, endpoint)`.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::DataError;
 use super::labels::{index_names, remap, unseen_message};
-use super::source::read_maybe_gz;
+use super::source::{read_maybe_gz, try_vec};
 use super::{Dataset, Features, LoadOptions, TargetKind, Targets};
 
 /// The magic number of an unsigned-byte, 3-dimensional IDX file (images).
@@ -45,15 +45,31 @@ pub(crate) fn load(path: &Path, bytes: Vec<u8>, opts: &LoadOptions) -> Result<Da
     let (pixels, count, dim) = parse_images(&name, bytes)?;
     let labels_path = find_labels(path)?;
     let labels_name = labels_path.display().to_string();
-    let mut labels = parse_labels(&labels_name, read_maybe_gz(&labels_path)?, count, &name)?;
-    let own = index_names(
-        labels
-            .iter()
-            .map(|&l| l as usize + 1)
-            .max()
-            .unwrap_or(0)
-            .max(10),
-    );
+    let mut labels = parse_labels(
+        &labels_name,
+        read_maybe_gz(&labels_path, opts.max_inflate)?,
+        count,
+        &name,
+    )?;
+    // Classes 0..=max label (at least the 10 digits, within the limit).
+    let (at, max) = labels
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, &l)| (l, std::cmp::Reverse(i)))
+        .map_or((0, 0), |(i, &l)| (i, l as usize));
+    if !labels.is_empty() && max + 1 > opts.max_classes {
+        return Err(DataError::Limit {
+            place: labels_name,
+            what: format!(
+                "label record {}: label {max} asks for {} classes",
+                at + 1,
+                max + 1
+            ),
+            limit: format!("{} classes", opts.max_classes),
+            flag: "--max-classes",
+        });
+    }
+    let own = index_names((max + 1).max(10).min(opts.max_classes.max(max + 1)));
     let names = match &opts.class_names {
         None => own,
         Some(names) => {
@@ -156,7 +172,9 @@ fn parse_labels(
         ));
     }
     bytes.drain(..8);
-    Ok(bytes.into_iter().map(u32::from).collect())
+    let mut labels = try_vec(count, name, "labels")?;
+    labels.extend(bytes.into_iter().map(u32::from));
+    Ok(labels)
 }
 
 /// The label file beside an image file: `images-idx3` replaced by

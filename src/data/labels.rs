@@ -5,6 +5,7 @@
 //! order when all are numbers, byte order otherwise) and keep their names.
 //! With the names of a training set given, each label is looked up among them.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 /// Integer labels up to this value are used as indices directly; larger ones are
@@ -19,9 +20,50 @@ pub(crate) struct Unseen {
     pub at: usize,
 }
 
+/// A label that would make more classes than the limit (`--max-classes`).
+pub(crate) struct TooMany {
+    /// The label as written (canonical form).
+    pub label: String,
+    /// Where it first occurs (a 1-based line).
+    pub at: usize,
+    /// How many classes it would make.
+    pub classes: usize,
+    /// The limit.
+    pub limit: usize,
+    /// Whether the labels are class indices (integers), so that the label's
+    /// value, not the count of distinct labels, sets the class count.
+    pub index: bool,
+}
+
+/// Why a label set cannot be numbered.
+pub(crate) enum LabelError {
+    /// A label is not among the training set's class names.
+    Unseen(Unseen),
+    /// More classes than the limit.
+    TooMany(TooMany),
+}
+
+impl TooMany {
+    /// What the label does, for [`super::DataError::Limit`].
+    pub fn what(&self) -> String {
+        if self.index {
+            format!(
+                "label \"{}\" asks for {} classes (integer labels are class indices)",
+                self.label, self.classes
+            )
+        } else {
+            format!(
+                "label \"{}\" makes {} distinct class labels",
+                self.label, self.classes
+            )
+        }
+    }
+}
+
 /// The labels of a file, collected row by row and numbered at the end.
-#[derive(Default)]
 pub(crate) struct LabelSet {
+    /// The most classes allowed.
+    max_classes: usize,
     /// Each distinct label's id (its position in `distinct`).
     ids: HashMap<String, u32>,
     /// Each distinct label (canonical form) and where it first occurs.
@@ -31,12 +73,35 @@ pub(crate) struct LabelSet {
 }
 
 impl LabelSet {
-    /// Records the label of the next row, first seen at `at`.
-    pub fn push(&mut self, label: &str, at: usize) {
+    /// An empty set allowing at most `max_classes` classes, with room for
+    /// `rows` labels (`None` if that memory cannot be had).
+    pub fn new(max_classes: usize, rows: usize) -> Option<Self> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(rows).ok()?;
+        Some(LabelSet {
+            max_classes,
+            ids: HashMap::new(),
+            distinct: Vec::new(),
+            rows: v,
+        })
+    }
+
+    /// Records the label of the next row, first seen at `at`; a new label
+    /// past the class limit is an error.
+    pub fn push(&mut self, label: &str, at: usize) -> Result<(), LabelError> {
         let label = canonical(label);
         let id = match self.ids.get(label.as_ref()) {
             Some(&id) => id,
             None => {
+                if self.distinct.len() >= self.max_classes {
+                    return Err(LabelError::TooMany(TooMany {
+                        label: label.into_owned(),
+                        at,
+                        classes: self.distinct.len() + 1,
+                        limit: self.max_classes,
+                        index: false,
+                    }));
+                }
                 let id = self.distinct.len() as u32;
                 self.ids.insert(label.to_string(), id);
                 self.distinct.push((label.into_owned(), at));
@@ -44,14 +109,22 @@ impl LabelSet {
             }
         };
         self.rows.push(id);
+        Ok(())
     }
 
     /// The labels as class indices and the class names: the given training
-    /// names if any (an unseen label is an error), else derived from the labels.
-    pub fn finish(self, class_names: Option<&[String]>) -> Result<(Vec<u32>, Vec<String>), Unseen> {
+    /// names if any (an unseen label is an error), else derived from the
+    /// labels (more classes than the limit is an error).
+    pub fn finish(
+        self,
+        class_names: Option<&[String]>,
+    ) -> Result<(Vec<u32>, Vec<String>), LabelError> {
         let (to_class, names) = match class_names {
-            Some(names) => (self.lookup(names)?, names.to_vec()),
-            None => self.number(),
+            Some(names) => (
+                self.lookup(names).map_err(LabelError::Unseen)?,
+                names.to_vec(),
+            ),
+            None => self.number().map_err(LabelError::TooMany)?,
         };
         let labels = self.rows.iter().map(|&id| to_class[id as usize]).collect();
         Ok((labels, names))
@@ -70,16 +143,34 @@ impl LabelSet {
             .collect()
     }
 
-    /// Each distinct label's class index, and the class names.
-    fn number(&self) -> (Vec<u32>, Vec<String>) {
+    /// Each distinct label's class index, and the class names; integer
+    /// labels asking for more classes than the limit are an error.
+    fn number(&self) -> Result<(Vec<u32>, Vec<String>), TooMany> {
         let ints: Option<Vec<u32>> = self
             .distinct
             .iter()
             .map(|(l, _)| l.parse::<u32>().ok().filter(|&v| v <= MAX_INDEX_LABEL))
             .collect();
         if let Some(ints) = ints {
-            let max = ints.iter().copied().max().unwrap_or(0);
-            return (ints, index_names(max as usize + 1));
+            let Some((i, &max)) = ints
+                .iter()
+                .enumerate()
+                .max_by_key(|&(i, &v)| (v, Reverse(i)))
+            else {
+                return Ok((ints, index_names(1)));
+            };
+            let classes = max as usize + 1;
+            if classes > self.max_classes {
+                let (label, at) = self.distinct[i].clone();
+                return Err(TooMany {
+                    label,
+                    at,
+                    classes,
+                    limit: self.max_classes,
+                    index: true,
+                });
+            }
+            return Ok((ints, index_names(classes)));
         }
         let mut sorted: Vec<&str> = self.distinct.iter().map(|(l, _)| l.as_str()).collect();
         sort_labels(&mut sorted);
@@ -89,7 +180,7 @@ impl LabelSet {
             .iter()
             .map(|(l, _)| position(&names, l).unwrap_or(0))
             .collect();
-        (to_class, names)
+        Ok((to_class, names))
     }
 }
 

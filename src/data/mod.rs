@@ -1,9 +1,16 @@
 //! Data sets: CSV and MNIST IDX files, generated 2-D sets, splits,
 //! standardisation and mini-batches.
 //!
-//! [`Dataset::load`] takes the `--data` SPEC: a path naming an existing file
-//! is that file; otherwise one of the generated sets `xor`, `moons`,
+//! [`Dataset::load`] takes the `--data` SPEC: a path naming anything that
+//! exists and is not a directory is read as a file (so a pipe works); a SPEC
+//! that does not exist is one of the generated sets `xor`, `moons`,
 //! `circles`, `spirals` (see [`generated`]); anything else is an error.
+//!
+//! Memory is bounded: every buffer whose size comes from the input or the
+//! options is sized with checked arithmetic and reserved fallibly before it
+//! is filled ([`DataError::Alloc`] instead of an abort), a gzip file inflates
+//! to at most [`LoadOptions::max_inflate`] bytes and a data set has at most
+//! [`LoadOptions::max_classes`] classes ([`DataError::Limit`]).
 //!
 //! * **CSV** (plain or gzip, detected by the magic bytes `1f 8b`): numeric
 //!   features, then the target in the last column — a class for
@@ -58,8 +65,8 @@ use crate::float::Float;
 pub use batch::{batches, epoch_order};
 pub use error::DataError;
 pub use fingerprint::fingerprint;
-pub use generated::{is_generated, GENERATED_SETS};
-pub use source::is_gzip;
+pub use generated::{is_generated, GENERATED_SETS, MAX_NOISE};
+pub use source::{is_gzip, read_maybe_gz};
 pub use standardize::Standardizer;
 
 /// The default number of points of a generated set (`--samples`).
@@ -67,6 +74,15 @@ pub const DEFAULT_SAMPLES: usize = 200;
 /// The default noise of a generated set (`--noise`): the standard deviation of
 /// Gaussian noise added to each coordinate.
 pub const DEFAULT_NOISE: f64 = 0.1;
+
+/// The default limit on a gzip file's inflated size, in MiB
+/// (`--max-inflate-mib`; [`LoadOptions::max_inflate`] holds it in bytes): a
+/// small `.gz` that inflates past it is an error, not an exhausted memory.
+pub const DEFAULT_MAX_INFLATE_MIB: u64 = 1024;
+/// The default limit on the number of classes of a data set (`--max-classes`,
+/// [`LoadOptions::max_classes`]): the confusion matrix and the output layer
+/// grow with it (the matrix as its square).
+pub const DEFAULT_MAX_CLASSES: usize = 1000;
 
 /// The feature matrix, row-major, `n × dim`.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,10 +164,21 @@ pub struct LoadOptions {
     /// The training set's class names: labels are mapped to these indices and
     /// a label not among them is an error (eval/predict, `--test-data`).
     pub class_names: Option<Vec<String>>,
+    /// The most bytes a gzip file may inflate to (`--max-inflate-mib`, default
+    /// [`DEFAULT_MAX_INFLATE_MIB`] MiB); past it loading is [`DataError::Limit`].
+    pub max_inflate: u64,
+    /// The most classes a data set may have (`--max-classes`, default
+    /// [`DEFAULT_MAX_CLASSES`]): distinct CSV labels, or the largest integer
+    /// label + 1 (CSV index labels, IDX labels); past it loading is [`DataError::Limit`].
+    pub max_classes: usize,
+    /// Whether regression targets must lie in `[0, 1]` (the `bce` loss): a
+    /// CSV target outside is an error naming the file, line and value.
+    pub unit_targets: bool,
 }
 
 impl Default for LoadOptions {
-    /// Classes, [`DEFAULT_SAMPLES`], [`DEFAULT_NOISE`], seed 0, no class names.
+    /// Classes, [`DEFAULT_SAMPLES`], [`DEFAULT_NOISE`], seed 0, no class
+    /// names, [`DEFAULT_MAX_INFLATE_MIB`], [`DEFAULT_MAX_CLASSES`], targets unbounded.
     fn default() -> Self {
         LoadOptions {
             target: TargetKind::Class,
@@ -159,6 +186,9 @@ impl Default for LoadOptions {
             noise: DEFAULT_NOISE,
             seed: 0,
             class_names: None,
+            max_inflate: DEFAULT_MAX_INFLATE_MIB << 20,
+            max_classes: DEFAULT_MAX_CLASSES,
+            unit_targets: false,
         }
     }
 }
@@ -181,29 +211,55 @@ impl fmt::Debug for Dataset {
 }
 
 impl Dataset {
-    /// Loads a SPEC: an existing file (CSV or IDX, plain or gzip), else a
-    /// generated set's name; anything else is [`DataError::UnknownSpec`].
+    /// Loads a SPEC: anything that exists and is not a directory is read as a
+    /// file (CSV or IDX, plain or gzip; a pipe such as `<(zcat x.csv.gz)` or a
+    /// device is read as CSV); a directory is [`DataError::File`]; a SPEC
+    /// that does not exist is a generated set's name or [`DataError::UnknownSpec`].
     pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, DataError> {
         let path = Path::new(spec);
-        if path.is_file() {
-            Self::load_file(path, opts)
-        } else if is_generated(spec) {
-            Self::generate(spec, opts)
-        } else {
-            Err(DataError::UnknownSpec {
-                spec: spec.to_string(),
-            })
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => Err(DataError::file(
+                spec,
+                "is a directory, expected a CSV or IDX file",
+            )),
+            Ok(m) if m.is_file() => Self::load_file(path, opts),
+            // A pipe or a device: read as CSV (plain or gzip).
+            Ok(_) => Self::parse_csv(spec, &read_maybe_gz(path, opts.max_inflate)?, opts),
+            Err(_) if is_generated(spec) => Self::generate(spec, opts),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Err(DataError::UnknownSpec {
+                    spec: spec.to_string(),
+                })
+            }
+            Err(source) => Err(DataError::Io {
+                path: spec.to_string(),
+                what: "cannot read",
+                source,
+            }),
         }
     }
 
-    /// Loads a CSV or IDX file (gzip detected by its magic bytes).
+    /// Loads a CSV or IDX file (gzip detected by its magic bytes), inflating
+    /// at most [`LoadOptions::max_inflate`] bytes.
     pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
-        let bytes = source::read_maybe_gz(path)?;
+        let bytes = source::read_maybe_gz(path, opts.max_inflate)?;
         if idx::looks_like_idx(path, &bytes) {
             idx::load(path, bytes, opts)
         } else {
             csv::parse(&path.display().to_string(), &bytes, opts)
         }
+    }
+
+    /// Parses CSV text (plain or already gunzipped, as [`read_maybe_gz`]
+    /// gives it) read from `name` (used in messages): the way to load a pipe
+    /// more than once, e.g. with targets and then as features only.
+    pub fn parse_csv(name: &str, bytes: &[u8], opts: &LoadOptions) -> Result<Dataset, DataError> {
+        csv::parse(name, bytes, opts)
     }
 
     /// Generates the set `name` (one of [`GENERATED_SETS`]) with the options'
@@ -214,10 +270,11 @@ impl Dataset {
         let n = p.labels.len();
         let targets = match opts.target {
             TargetKind::Class => generated_classes(name, p.labels, opts)?,
-            TargetKind::Values { k: 1 } => Targets::Values {
-                data: p.labels.iter().map(|&l| f64::from(l)).collect(),
-                k: 1,
-            },
+            TargetKind::Values { k: 1 } => {
+                let mut data = source::try_vec(n, name, "target values (--samples)")?;
+                data.extend(p.labels.iter().map(|&l| f64::from(l)));
+                Targets::Values { data, k: 1 }
+            }
             TargetKind::Values { k } => {
                 return Err(DataError::options(
                     name,

@@ -663,3 +663,157 @@ impl Dataset {
         y[0]
     }
 }
+
+#[test]
+fn data_gzip_inflating_past_the_limit_is_refused() {
+    let dir = tmp_dir("inflate");
+    let csv = b"1,2,0\n".repeat(100_000); // 600 000 bytes
+    let p = write(&dir, "x.csv.gz", &gz(&csv));
+    let small = LoadOptions {
+        max_inflate: 1 << 19,
+        ..class_opts()
+    };
+    let e = Dataset::load(&p, &small).unwrap_err();
+    assert!(matches!(
+        e,
+        DataError::Limit {
+            flag: "--max-inflate-mib",
+            ..
+        }
+    ));
+    assert_eq!(
+        e.to_string(),
+        format!("{p}: the gzip stream inflates to more than 524288 bytes (limit 524288 bytes; raise it with --max-inflate-mib)")
+    );
+    // Exactly at the limit is fine; one byte less is not.
+    let exact = LoadOptions {
+        max_inflate: csv.len() as u64,
+        ..class_opts()
+    };
+    assert_eq!(Dataset::load(&p, &exact).unwrap().n, 100_000);
+    let under = LoadOptions {
+        max_inflate: csv.len() as u64 - 1,
+        ..class_opts()
+    };
+    assert!(matches!(
+        Dataset::load(&p, &under),
+        Err(DataError::Limit { .. })
+    ));
+}
+
+#[test]
+fn data_class_limit_names_the_line() {
+    let dir = tmp_dir("classes");
+    let p = write(&dir, "c.csv", b"1,a\n2,b\n\n3,a\n4,c\n");
+    let two = LoadOptions {
+        max_classes: 2,
+        ..class_opts()
+    };
+    assert_eq!(
+        err(&p, &two),
+        format!("{p}:5: label \"c\" makes 3 distinct class labels (limit 2 classes; raise it with --max-classes)")
+    );
+    let three = LoadOptions {
+        max_classes: 3,
+        ..class_opts()
+    };
+    assert_eq!(
+        Dataset::load(&p, &three).unwrap().classes().unwrap().len(),
+        3
+    );
+    // Index labels: the largest one sets the count.
+    let q = write(&dir, "i.csv", b"1,0\n2,7\n3,2\n");
+    assert_eq!(
+        err(&q, &LoadOptions { max_classes: 7, ..class_opts() }),
+        format!("{q}:2: label \"7\" asks for 8 classes (integer labels are class indices) (limit 7 classes; raise it with --max-classes)")
+    );
+    let ds = Dataset::load(
+        &q,
+        &LoadOptions {
+            max_classes: 8,
+            ..class_opts()
+        },
+    )
+    .unwrap();
+    assert_eq!(ds.classes().unwrap().len(), 8);
+    // IDX labels: MNIST has 10 classes.
+    let e = Dataset::load(
+        MNIST,
+        &LoadOptions {
+            max_classes: 9,
+            ..class_opts()
+        },
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.starts_with(MNIST_LABELS), "{msg}");
+    assert!(
+        msg.contains(
+            ": label 9 asks for 10 classes (limit 9 classes; raise it with --max-classes)"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn data_empty_labels_and_bce_targets_are_refused() {
+    let dir = tmp_dir("labels-targets");
+    let p = write(&dir, "e.csv", b"1,a\n2,\"\"\n");
+    assert_eq!(
+        err(&p, &class_opts()),
+        format!("{p}:2: expected a class label in field 2, got an empty one")
+    );
+    let t = write(&dir, "t.csv", b"1,0\n2,1\n3,-0.5\n");
+    let unit = LoadOptions {
+        unit_targets: true,
+        ..values_opts(1)
+    };
+    assert_eq!(
+        err(&t, &unit),
+        format!("{t}:3: field 2 is -0.5, expected a target in [0, 1] for the bce loss")
+    );
+    assert_eq!(Dataset::load(&t, &values_opts(1)).unwrap().n, 3);
+}
+
+#[test]
+fn data_directories_pipes_and_devices() {
+    let dir = tmp_dir("special");
+    let spec = dir.display().to_string();
+    assert_eq!(
+        err(&spec, &class_opts()),
+        format!("{spec}: is a directory, expected a CSV or IDX file")
+    );
+    assert_eq!(
+        err("/dev/null", &class_opts()),
+        "/dev/null:1: expected a CSV row, got an empty file"
+    );
+}
+
+#[test]
+fn data_generated_limits() {
+    let huge = LoadOptions {
+        samples: usize::MAX,
+        ..class_opts()
+    };
+    let e = Dataset::load("moons", &huge).unwrap_err();
+    assert!(matches!(e, DataError::Alloc { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!("moons: cannot allocate memory for {} points (--samples), more bytes than fit in memory", usize::MAX)
+    );
+    for noise in [MAX_NOISE * 1.5, 1e308, -0.1, f64::NAN] {
+        let o = LoadOptions {
+            noise,
+            ..class_opts()
+        };
+        assert_eq!(
+            err("spirals", &o),
+            format!("spirals: expected a noise level (--noise) in [0, 100], got {noise:?}")
+        );
+    }
+    let o = LoadOptions {
+        noise: MAX_NOISE,
+        ..class_opts()
+    };
+    assert_eq!(Dataset::load("spirals", &o).unwrap().n, DEFAULT_SAMPLES);
+}

@@ -59,7 +59,7 @@ impl Init {
                 uniform(
                     rng,
                     &[fan_out, fan_in],
-                    (6.0 / (fan_in + fan_out) as f64).sqrt(),
+                    (6.0 / (fan_in as f64 + fan_out as f64)).sqrt(),
                 )?,
                 None,
             ),
@@ -160,5 +160,35 @@ mod tests {
                 assert!(b.iter().all(|&v| v == 0.0));
             }
         }
+    }
+
+    #[test]
+    fn sizes_past_memory_or_the_limit_are_errors() {
+        for init in [Init::Torch, Init::Xavier, Init::He, Init::Uniform01] {
+            let e =
+                Mlp::<f32>::new(&[4, usize::MAX, 3], Activation::Relu, true, init, 0).unwrap_err();
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "Mlp::new: shape [{}, 4] is not valid here (layer 1 (4 → {}) brings the network to more than {} parameters",
+                    usize::MAX, usize::MAX, usize::MAX
+                )),
+                "{e}"
+            );
+        }
+        let e = Mlp::<f32>::new(
+            &[2, 8, crate::nn::MAX_PARAMS],
+            Activation::Relu,
+            false,
+            Init::He,
+            0,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains(&format!(
+                "layer 2 (8 → 268435456) brings the network to {} parameters, over the limit of 268435456",
+                16 + 8 * crate::nn::MAX_PARAMS
+            )),
+            "{e}"
+        );
     }
 }

@@ -10,11 +10,17 @@ pub use init::Init;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::rng::NumpyRandom;
 use crate::tape::{Tape, Var};
-use crate::tensor::Tensor;
+use crate::tensor::{Shape, Tensor};
+
+/// The most parameters (weights and biases) [`Mlp::new`] builds: 2²⁸ ≈ 268
+/// million, 1 GiB of `f32` weights. Training holds several more copies
+/// (gradients, optimiser state, the tape), so a larger network is refused up
+/// front rather than exhausting memory part way.
+pub const MAX_PARAMS: usize = 1 << 28;
 
 /// A hidden-layer activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,6 +176,18 @@ pub struct Mlp<T: Float> {
 impl<T: Float> Mlp<T> {
     /// A network with layer sizes `sizes` (input first), initialised by `init`
     /// from `seed`.
+    ///
+    /// The parameter count is checked first (with checked arithmetic) against
+    /// [`MAX_PARAMS`], and every tensor is allocated fallibly, so sizes too
+    /// large for memory are an [`ErrorKind::BadShape`] error (op `"Mlp::new"`
+    /// or `"full"`), never a panic or an abort.
+    ///
+    /// ```
+    /// use backprop::nn::{Activation, Init, Mlp};
+    /// let err = Mlp::<f32>::new(&[4, usize::MAX, 3], Activation::Relu, true, Init::Torch, 0);
+    /// assert!(err.unwrap_err().to_string().contains("layer 1 (4 → 18446744073709551615)"));
+    /// ```
+    #[track_caller]
     pub fn new(
         sizes: &[usize],
         activation: Activation,
@@ -177,6 +195,31 @@ impl<T: Float> Mlp<T> {
         init: Init,
         seed: u32,
     ) -> Result<Self> {
+        let mut total = 0usize;
+        for (i, w) in sizes.windows(2).enumerate() {
+            let (fan_in, fan_out) = (w[0], w[1]);
+            let layer = fan_in
+                .checked_mul(fan_out)
+                .and_then(|n| n.checked_add(if bias { fan_out } else { 0 }));
+            let sum = layer.and_then(|n| n.checked_add(total));
+            match sum {
+                Some(n) if n <= MAX_PARAMS => total = n,
+                _ => {
+                    let count =
+                        sum.map_or_else(|| format!("more than {}", usize::MAX), |n| n.to_string());
+                    return Err(ErrorKind::BadShape {
+                        op: "Mlp::new",
+                        shape: Shape::new(&[fan_out, fan_in])?,
+                        why: format!(
+                            "layer {} ({fan_in} → {fan_out}) brings the network to {count} parameters, over the limit of {MAX_PARAMS}; use smaller --layers",
+                            i + 1
+                        ),
+                        location: std::panic::Location::caller(),
+                    }
+                    .into());
+                }
+            }
+        }
         let mut rng = NumpyRandom::seed(seed);
         let layers = sizes
             .windows(2)

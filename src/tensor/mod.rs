@@ -95,20 +95,39 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A tensor filled with `value`.
+    ///
+    /// The element count is checked (an overflowing product of the axis
+    /// lengths) and the memory reserved fallibly, so a shape too large for
+    /// memory is [`ErrorKind::BadShape`] (op `"full"`), never an abort.
+    ///
+    /// ```
+    /// use backprop::{error::ErrorKind, Tensor};
+    /// let err = Tensor::<f32>::zeros(&[usize::MAX, 2]).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::BadShape { op: "full", .. }));
+    /// ```
+    #[track_caller]
     pub fn full(dims: &[usize], value: T) -> Result<Self> {
         let shape = Shape::new(dims)?;
-        Ok(Tensor {
-            shape,
-            data: vec![value; shape.numel()],
-        })
+        // No closures here: they would hide the caller's location.
+        let Some(numel) = shape.checked_numel() else {
+            return Err(too_large::<T>(shape, None));
+        };
+        let mut data = Vec::new();
+        if data.try_reserve_exact(numel).is_err() {
+            return Err(too_large::<T>(shape, Some(numel)));
+        }
+        data.resize(numel, value);
+        Ok(Tensor { shape, data })
     }
 
-    /// A tensor of zeros.
+    /// A tensor of zeros (fallible like [`Tensor::full`]).
+    #[track_caller]
     pub fn zeros(dims: &[usize]) -> Result<Self> {
         Self::full(dims, T::zero())
     }
 
-    /// A tensor of ones.
+    /// A tensor of ones (fallible like [`Tensor::full`]).
+    #[track_caller]
     pub fn ones(dims: &[usize]) -> Result<Self> {
         Self::full(dims, T::one())
     }
@@ -220,8 +239,50 @@ impl<T: Float> Tensor<T> {
     }
 }
 
+/// The error for a tensor of `shape` (holding `numel` elements of `T`, if
+/// that count fits in a `usize`) that cannot be allocated.
+#[track_caller]
+fn too_large<T>(shape: Shape, numel: Option<usize>) -> crate::error::Error {
+    let why = match numel.and_then(|n| n.checked_mul(std::mem::size_of::<T>())) {
+        Some(bytes) => format!("{bytes} bytes cannot be allocated"),
+        None => "more elements than fit in memory".to_string(),
+    };
+    ErrorKind::BadShape {
+        op: "full",
+        shape,
+        why,
+        location: std::panic::Location::caller(),
+    }
+    .into()
+}
+
 impl<T: Float> std::fmt::Debug for Tensor<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Tensor{}{:?}", self.shape, self.data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_large_tensors_are_errors_at_the_callers_line() {
+        let e = Tensor::<f32>::zeros(&[3, usize::MAX]).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::BadShape { op: "full", .. }));
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("full: shape [3, 18446744073709551615] is not valid here (more elements than fit in memory) at src/tensor/mod.rs:"),
+            "{msg}"
+        );
+        let e = Tensor::<f64>::ones(&[1 << 20, 1 << 20]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("(8796093022208 bytes cannot be allocated)"),
+            "{e}"
+        );
+        assert_eq!(Shape::new(&[3, usize::MAX]).unwrap().checked_numel(), None);
+        assert_eq!(Shape::new(&[3, 4]).unwrap().checked_numel(), Some(12));
+        assert_eq!(Tensor::<f32>::full(&[2, 2], 1.5).unwrap().data(), &[1.5; 4]);
     }
 }

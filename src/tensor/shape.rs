@@ -52,6 +52,14 @@ impl Shape {
         self.dims().iter().product()
     }
 
+    /// The number of elements, or `None` if the product of the axis lengths
+    /// overflows `usize` (no tensor of that shape can exist).
+    pub fn checked_numel(&self) -> Option<usize> {
+        self.dims()
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+    }
+
     /// Row-major strides, in elements.
     pub fn strides(&self) -> [usize; MAX_RANK] {
         let mut st = [0; MAX_RANK];
