@@ -67,3 +67,62 @@ fn metadata_inputs() {
         Ok::<_, String>(())
     });
 }
+
+/// The CSV targets' load: class targets, then value targets in [0, 1] (as for
+/// `bce`); a seed must load one way or the other.
+fn csv_load(name: &str, bytes: &[u8]) -> Result<(), String> {
+    use backprop::data::{Dataset, LoadOptions, TargetKind};
+    let values = LoadOptions {
+        target: TargetKind::Values { k: 1 },
+        unit_targets: true,
+        ..LoadOptions::default()
+    };
+    let path = Path::new(name);
+    let classes = Dataset::from_bytes(path, bytes.to_vec(), &LoadOptions::default());
+    let values = Dataset::from_bytes(path, bytes.to_vec(), &values);
+    match (classes, values) {
+        (Ok(d), _) | (_, Ok(d)) if d.n > 0 => Ok(()),
+        (Err(e), _) => Err(e.to_string()),
+        _ => Err("no rows".into()),
+    }
+}
+
+#[test]
+fn csv_inputs() {
+    replay("csv", |bytes| csv_load("fuzz.csv", bytes));
+}
+
+#[test]
+fn csv_gz_inputs() {
+    replay("csv_gz", |bytes| csv_load("fuzz.csv.gz", bytes));
+}
+
+/// A valid label file of 4 labels, and a valid image file of 4 2×2 images (as the IDX targets use).
+const LABELS: [u8; 12] = [0, 0, 8, 1, 0, 0, 0, 4, 3, 1, 4, 1];
+
+fn images() -> Vec<u8> {
+    let mut images = vec![0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 2];
+    images.extend(0..16u8);
+    images
+}
+
+fn idx_load(images: Vec<u8>, labels: Vec<u8>) -> Result<(), String> {
+    let opts = backprop::data::LoadOptions::default();
+    let names = ("fuzz-images-idx3-ubyte", "fuzz-labels-idx1-ubyte");
+    let d = backprop::data::Dataset::from_idx_bytes(names.0, images, names.1, labels, &opts)
+        .map_err(|e| e.to_string())?;
+    assert_eq!((d.n, d.dim()), (4, 4));
+    Ok(())
+}
+
+#[test]
+fn idx_images_inputs() {
+    replay("idx_images", |bytes| {
+        idx_load(bytes.to_vec(), LABELS.to_vec())
+    });
+}
+
+#[test]
+fn idx_labels_inputs() {
+    replay("idx_labels", |bytes| idx_load(images(), bytes.to_vec()));
+}

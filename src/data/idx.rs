@@ -36,21 +36,38 @@ pub(crate) fn looks_like_idx(path: &Path, bytes: &[u8]) -> bool {
 /// Loads an IDX image file (already read and gunzipped) and its label file.
 pub(crate) fn load(path: &Path, bytes: Vec<u8>, opts: &LoadOptions) -> Result<Dataset, DataError> {
     let name = path.display().to_string();
-    if let TargetKind::Values { .. } = opts.target {
-        return Err(DataError::file(
-            &name,
-            "expected a classification loss (cross-entropy): IDX labels are classes, not values",
-        ));
-    }
-    let (pixels, count, dim) = parse_images(&name, bytes)?;
+    check_target(&name, opts)?;
     let labels_path = find_labels(path)?;
     let labels_name = labels_path.display().to_string();
-    let mut labels = parse_labels(
-        &labels_name,
-        read_maybe_gz(&labels_path, opts.max_inflate)?,
-        count,
-        &name,
-    )?;
+    let labels = read_maybe_gz(&labels_path, opts.max_inflate)?;
+    from_parts(&name, bytes, &labels_name, labels, opts)
+}
+
+/// IDX labels are classes: a loss that wants values is an error naming `name`.
+fn check_target(name: &str, opts: &LoadOptions) -> Result<(), DataError> {
+    match opts.target {
+        TargetKind::Class => Ok(()),
+        TargetKind::Values { .. } => Err(DataError::file(
+            name,
+            "expected a classification loss (cross-entropy): IDX labels are classes, not values",
+        )),
+    }
+}
+
+/// An image file's and a label file's contents (each already gunzipped),
+/// named `name` and `labels_name` in messages.
+pub(crate) fn from_parts(
+    name: &str,
+    images: Vec<u8>,
+    labels_name: &str,
+    labels: Vec<u8>,
+    opts: &LoadOptions,
+) -> Result<Dataset, DataError> {
+    check_target(name, opts)?;
+    let (pixels, count, dim) = parse_images(name, images)?;
+    let labels_name = labels_name.to_string();
+    let name = name.to_string();
+    let mut labels = parse_labels(&labels_name, labels, count, &name)?;
     // Classes 0..=max label (at least the 10 digits, within the limit).
     let (at, max) = labels
         .iter()

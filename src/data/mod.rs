@@ -66,7 +66,7 @@ pub use batch::{batches, epoch_order};
 pub use error::DataError;
 pub use fingerprint::fingerprint;
 pub use generated::{is_generated, GENERATED_SETS, MAX_NOISE};
-pub use source::{is_gzip, read_maybe_gz};
+pub use source::{gunzip, is_gzip, read_file, read_maybe_gz};
 pub use standardize::Standardizer;
 
 /// The default number of points of a generated set (`--samples`).
@@ -247,12 +247,38 @@ impl Dataset {
     /// Loads a CSV or IDX file (gzip detected by its magic bytes), inflating
     /// at most [`LoadOptions::max_inflate`] bytes.
     pub fn load_file(path: &Path, opts: &LoadOptions) -> Result<Dataset, DataError> {
-        let bytes = source::read_maybe_gz(path, opts.max_inflate)?;
+        Self::from_bytes(path, source::read_file(path)?, opts)
+    }
+
+    /// The data set in the bytes of a file named `path` (what
+    /// [`load_file`](Self::load_file) does once the file is read): gzip is
+    /// inflated within `opts.max_inflate`; IDX images (by name or by their
+    /// leading zero bytes) take their labels from the file beside `path`;
+    /// anything else is CSV. Any bytes give a data set or an error, never a
+    /// panic: the entry point of the CSV fuzz targets.
+    pub fn from_bytes(path: &Path, raw: Vec<u8>, opts: &LoadOptions) -> Result<Dataset, DataError> {
+        let name = path.display().to_string();
+        let bytes = source::gunzip(&name, raw, opts.max_inflate)?;
         if idx::looks_like_idx(path, &bytes) {
             idx::load(path, bytes, opts)
         } else {
-            csv::parse(&path.display().to_string(), &bytes, opts)
+            csv::parse(&name, &bytes, opts)
         }
+    }
+
+    /// An IDX image file's and label file's bytes (each plain or gzip), named
+    /// `images_name` and `labels_name` in messages: what loading an IDX file
+    /// does once both are read, and the entry point of the IDX fuzz targets.
+    pub fn from_idx_bytes(
+        images_name: &str,
+        images: Vec<u8>,
+        labels_name: &str,
+        labels: Vec<u8>,
+        opts: &LoadOptions,
+    ) -> Result<Dataset, DataError> {
+        let images = source::gunzip(images_name, images, opts.max_inflate)?;
+        let labels = source::gunzip(labels_name, labels, opts.max_inflate)?;
+        idx::from_parts(images_name, images, labels_name, labels, opts)
     }
 
     /// Parses CSV text (plain or already gunzipped, as [`read_maybe_gz`]

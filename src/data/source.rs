@@ -32,12 +32,16 @@ pub(crate) fn try_vec<T>(n: usize, place: &str, what: &str) -> Result<Vec<T>, Da
 }
 
 /// The contents of `path`, decompressed if they are gzip (detected by the
-/// magic bytes). A file that inflates to more than `max_inflate` bytes is
-/// [`DataError::Limit`] (`--max-inflate-mib`); nothing past the limit is kept.
+/// magic bytes): [`read_file`] then [`gunzip`].
+pub fn read_maybe_gz(path: &Path, max_inflate: u64) -> Result<Vec<u8>, DataError> {
+    gunzip(&path.display().to_string(), read_file(path)?, max_inflate)
+}
+
+/// The bytes of `path`, read into a buffer reserved fallibly.
 ///
 /// `path` may be any readable non-directory: a regular file is read into a
 /// buffer of its size, a pipe or device is read to its end.
-pub fn read_maybe_gz(path: &Path, max_inflate: u64) -> Result<Vec<u8>, DataError> {
+pub fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
     let name = path.display().to_string();
     let cannot_read = |source| DataError::Io {
         path: name.clone(),
@@ -59,6 +63,14 @@ pub fn read_maybe_gz(path: &Path, max_inflate: u64) -> Result<Vec<u8>, DataError
         "bytes of the file",
         "cannot read",
     )?;
+    Ok(raw)
+}
+
+/// `raw` inflated if it is a gzip stream (by its magic bytes), else `raw`
+/// itself. A stream that inflates to more than `max_inflate` bytes is
+/// [`DataError::Limit`] (`--max-inflate-mib`): nothing past the limit is
+/// kept. `name` labels errors.
+pub fn gunzip(name: &str, raw: Vec<u8>, max_inflate: u64) -> Result<Vec<u8>, DataError> {
     if !is_gzip(&raw) {
         return Ok(raw);
     }
@@ -68,7 +80,7 @@ pub fn read_maybe_gz(path: &Path, max_inflate: u64) -> Result<Vec<u8>, DataError
     read_fallibly(
         &mut inflate,
         &mut out,
-        &name,
+        name,
         "bytes of the inflated gzip stream",
         "not a valid gzip stream",
     )?;
@@ -79,7 +91,7 @@ pub fn read_maybe_gz(path: &Path, max_inflate: u64) -> Result<Vec<u8>, DataError
             format!("{max_inflate} bytes")
         };
         return Err(DataError::Limit {
-            place: name,
+            place: name.to_string(),
             what: format!("the gzip stream inflates to more than {limit}"),
             limit,
             flag: "--max-inflate-mib",
