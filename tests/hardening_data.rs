@@ -194,6 +194,18 @@ fn layers_past_memory_under_an_address_space_limit_is_one_line() {
         &["train", "--data", &data("iris.csv"), "--layers", "4,100000000,3"],
         "layer 1 (4 → 100000000) brings the network to 500000000 parameters, over the limit of 268435456; use smaller --layers",
     );
+    // Within the parameter limit, but not within the address space: the
+    // training run's memory is reserved (and refused) before it starts.
+    fails_limited(
+        &[
+            "train",
+            "--data",
+            &data("iris.csv"),
+            "--layers",
+            "4,20000000,3",
+        ],
+        "--layers 4,20000000,3 --batch-size 32: training needs about",
+    );
 }
 
 #[test]

@@ -1,33 +1,14 @@
 //! `backprop train / eval / predict` end to end: accuracy on real data,
 //! determinism, resuming, and bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::Value;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+#[path = "common/cli.rs"]
+mod cli;
 
-fn data(name: &str) -> String {
-    format!("{ROOT}/data/{name}")
-}
-
-fn backprop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_backprop"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = backprop(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use cli::{data, fails, ok, run as backprop, s, scratch};
 
 /// The JSON lines of a `train --json` run.
 fn epochs(args: &[&str]) -> Vec<Value> {
@@ -37,34 +18,6 @@ fn epochs(args: &[&str]) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
-}
-
-/// A fresh scratch directory for one test.
-/// A fresh temporary directory for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("backprop-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
@@ -314,21 +267,6 @@ fn plot_writes_svg_and_png() {
 }
 
 /// Runs a failing command: exit code 2, one line on stderr containing `needle`.
-fn fails(args: &[&str], needle: &str) {
-    let out = backprop(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: one line, got {err:?}"
-    );
-    assert!(
-        err.contains(needle),
-        "{args:?}: {err:?} should name {needle:?}"
-    );
-}
-
 #[test]
 fn bad_input_gives_one_line_exit_2_and_no_output_file() {
     let dir = scratch("bad");

@@ -1,21 +1,6 @@
-//! A CSV file's bytes, through the loader `train`/`eval`/`predict --data` use,
-//! with class targets and with value targets (as for `bce`).
+//! A CSV file's bytes, through the loader `train`/`eval`/`predict --data` use.
 #![no_main]
 
-use std::path::Path;
+mod csv_common;
 
-use backprop::data::{Dataset, LoadOptions, TargetKind};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|bytes: &[u8]| {
-    let path = Path::new("fuzz.csv");
-    let classes = LoadOptions::default();
-    let values = LoadOptions {
-        target: TargetKind::Values { k: 1 },
-        unit_targets: true,
-        ..LoadOptions::default()
-    };
-    for opts in [classes, values] {
-        let _ = Dataset::from_bytes(path, bytes.to_vec(), &opts);
-    }
-});
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| csv_common::load("fuzz.csv", bytes));

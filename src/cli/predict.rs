@@ -170,6 +170,14 @@ fn load_data(spec: &str, m: &Loaded, with_targets: bool, limits: Limits) -> Resu
 
 pub fn eval(a: EvalArgs) -> Result<()> {
     let m = load(&a.model)?;
+    let outputs = *m.meta.layers.last().unwrap_or(&1);
+    if m.loss.is_classification() && outputs > a.max_classes {
+        anyhow::bail!(
+            "{}: the model has {outputs} classes (limit {} classes, for the confusion matrix; raise it with --max-classes)",
+            a.model.display(),
+            a.max_classes
+        );
+    }
     let limits = Limits {
         max_inflate_mib: a.max_inflate_mib,
         max_classes: a.max_classes,

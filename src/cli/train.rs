@@ -358,9 +358,11 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
         );
         (mlp, Optimizer::<T>::new(optim_config(a)))
     } else {
-        let mlp = Mlp::new(&layers, a.activation, !a.no_bias, a.init, a.seed)?;
+        let mlp = Mlp::new(&layers, a.activation, !a.no_bias, a.init, a.seed)
+            .with_context(|| format!("--layers {}", sizes_flag(&layers)))?;
         (mlp, Optimizer::<T>::new(optim_config(a)))
     };
+    reserve_training_memory::<T>(a, &layers, data.n)?;
     let mut trainer = Trainer::new(model, optim, opts, std.clone());
 
     let mut out = Stdout::new();
@@ -444,6 +446,45 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
         io::save_model(path, &trainer.model.named_params(), &meta)?;
     }
     out.finish()
+}
+
+/// `784,128,10`.
+fn sizes_flag(layers: &[usize]) -> String {
+    let s: Vec<String> = layers.iter().map(usize::to_string).collect();
+    s.join(",")
+}
+
+/// Reserves (and frees) the address space a run of this size will need, so
+/// that a network or batch too large for the memory there is, or for a
+/// `ulimit -v`, is one line before training rather than an abort during it.
+///
+/// The estimate counts each parameter four times (the model, its copy on the
+/// tape, its gradient, its update) plus the optimiser's slots, and each of a
+/// batch's activations six times (forward values and gradients of the
+/// product, the bias and the activation). Untouched, the reservation costs
+/// no memory where the system overcommits.
+fn reserve_training_memory<T: Float>(a: &TrainArgs, layers: &[usize], rows: usize) -> Result<()> {
+    let slots = optim_config(a).slots().len();
+    let params = layers.windows(2).try_fold(0usize, |acc, w| {
+        acc.checked_add(w[0].checked_add(1)?.checked_mul(w[1])?)
+    });
+    let widths = layers.iter().try_fold(0usize, |acc, &w| acc.checked_add(w));
+    let elements = params.zip(widths).and_then(|(p, w)| {
+        let batch = a.batch_size.min(rows.max(1));
+        p.checked_mul(4 + slots)?
+            .checked_add(batch.checked_mul(w)?.checked_mul(6)?)
+    });
+    let bytes = elements.and_then(|e| e.checked_mul(std::mem::size_of::<T>()));
+    let mut probe: Vec<u8> = Vec::new();
+    match bytes.map(|b| probe.try_reserve_exact(b)) {
+        Some(Ok(())) => Ok(()),
+        _ => bail!(
+            "--layers {} --batch-size {}: training needs about {} of memory, which cannot be allocated here",
+            sizes_flag(layers),
+            a.batch_size,
+            bytes.map_or("more than 2^64 bytes".into(), |b| format!("{} MiB", b >> 20))
+        ),
+    }
 }
 
 /// Stdout for `train`: a reader that left (a closed pipe) stops the output
@@ -540,70 +581,71 @@ fn check_resume<T: Float>(
 ) -> Result<()> {
     let (have, st) = (&ck.meta, &ck.state);
     let file = path.display();
-    let same = |what: &str, theirs: String, ours: String| -> Result<()> {
-        if theirs != ours {
-            bail!("{file}: the checkpoint was trained with {what} {theirs}, not {ours}; resume with the same setting");
-        }
-        Ok(())
-    };
-    let sizes = |m: &ModelMeta| {
-        let s: Vec<String> = m.layers.iter().map(usize::to_string).collect();
-        s.join(",")
-    };
-    same("--layers", sizes(have), sizes(meta))?;
-    same(
-        "--no-bias",
-        (!have.bias).to_string(),
-        (!meta.bias).to_string(),
-    )?;
-    same(
-        "--activation",
-        have.activation.clone(),
-        meta.activation.clone(),
-    )?;
-    same("--loss", have.loss.clone(), meta.loss.clone())?;
-    same(
-        "--dtype",
-        have.dtype.to_lowercase(),
-        T::DTYPE.to_lowercase(),
-    )?;
-    same(
-        "--optimizer",
-        st.optimizer.kind.name().into(),
-        a.optimizer.name().into(),
-    )?;
     let want = optim_config(a);
-    same(
-        "--momentum",
-        st.optimizer.momentum.to_string(),
-        want.momentum.to_string(),
-    )?;
-    same(
-        "--nesterov",
-        st.optimizer.nesterov.to_string(),
-        want.nesterov.to_string(),
-    )?;
-    same(
-        "--weight-decay",
-        st.optimizer.weight_decay.to_string(),
-        want.weight_decay.to_string(),
-    )?;
-    same("--seed", st.seed.to_string(), a.seed.to_string())?;
-    same(
-        "--no-shuffle",
-        (!st.shuffle).to_string(),
-        a.no_shuffle.to_string(),
-    )?;
-    same(
-        "--test-fraction",
-        st.test_fraction.to_string(),
-        a.test_fraction.to_string(),
-    )?;
-    same(
-        "--standardize",
-        have.standardize.is_some().to_string(),
-        a.standardize.to_string(),
-    )?;
+    let (theirs, ours) = (&st.optimizer, &want);
+    // (flag, the checkpoint's value, this run's value) for what must not change.
+    let fixed: [(&str, String, String); 13] = [
+        (
+            "--layers",
+            sizes_flag(&have.layers),
+            sizes_flag(&meta.layers),
+        ),
+        (
+            "--no-bias",
+            (!have.bias).to_string(),
+            (!meta.bias).to_string(),
+        ),
+        (
+            "--activation",
+            have.activation.clone(),
+            meta.activation.clone(),
+        ),
+        ("--loss", have.loss.clone(), meta.loss.clone()),
+        (
+            "--dtype",
+            have.dtype.to_lowercase(),
+            T::DTYPE.to_lowercase(),
+        ),
+        (
+            "--optimizer",
+            theirs.kind.name().into(),
+            ours.kind.name().into(),
+        ),
+        (
+            "--momentum",
+            theirs.momentum.to_string(),
+            ours.momentum.to_string(),
+        ),
+        (
+            "--nesterov",
+            theirs.nesterov.to_string(),
+            ours.nesterov.to_string(),
+        ),
+        (
+            "--weight-decay",
+            theirs.weight_decay.to_string(),
+            ours.weight_decay.to_string(),
+        ),
+        ("--seed", st.seed.to_string(), a.seed.to_string()),
+        (
+            "--no-shuffle",
+            (!st.shuffle).to_string(),
+            a.no_shuffle.to_string(),
+        ),
+        (
+            "--test-fraction",
+            st.test_fraction.to_string(),
+            a.test_fraction.to_string(),
+        ),
+        (
+            "--standardize",
+            have.standardize.is_some().to_string(),
+            a.standardize.to_string(),
+        ),
+    ];
+    if let Some((flag, theirs, ours)) = fixed.iter().find(|(_, t, o)| t != o) {
+        bail!("{file}: the checkpoint was trained with {flag} {theirs}, not {ours}; resume with the same setting");
+    }
     if let (Some(theirs), Some(ours)) = (&have.data_fingerprint, &meta.data_fingerprint) {
         if theirs != ours {
             bail!(

@@ -36,11 +36,11 @@ pub(crate) fn looks_like_idx(path: &Path, bytes: &[u8]) -> bool {
 /// Loads an IDX image file (already read and gunzipped) and its label file.
 pub(crate) fn load(path: &Path, bytes: Vec<u8>, opts: &LoadOptions) -> Result<Dataset, DataError> {
     let name = path.display().to_string();
-    check_target(&name, opts)?;
-    let labels_path = find_labels(path)?;
-    let labels_name = labels_path.display().to_string();
-    let labels = read_maybe_gz(&labels_path, opts.max_inflate)?;
-    from_parts(&name, bytes, &labels_name, labels, opts)
+    from_parts(&name, bytes, opts, || {
+        let labels_path = find_labels(path)?;
+        let labels = read_maybe_gz(&labels_path, opts.max_inflate)?;
+        Ok((labels_path.display().to_string(), labels))
+    })
 }
 
 /// IDX labels are classes: a loss that wants values is an error naming `name`.
@@ -54,18 +54,18 @@ fn check_target(name: &str, opts: &LoadOptions) -> Result<(), DataError> {
     }
 }
 
-/// An image file's and a label file's contents (each already gunzipped),
-/// named `name` and `labels_name` in messages.
+/// An image file's contents (already gunzipped, named `name` in messages)
+/// and, once the images are found valid, the label file's name and contents
+/// from `labels`.
 pub(crate) fn from_parts(
     name: &str,
     images: Vec<u8>,
-    labels_name: &str,
-    labels: Vec<u8>,
     opts: &LoadOptions,
+    labels: impl FnOnce() -> Result<(String, Vec<u8>), DataError>,
 ) -> Result<Dataset, DataError> {
     check_target(name, opts)?;
     let (pixels, count, dim) = parse_images(name, images)?;
-    let labels_name = labels_name.to_string();
+    let (labels_name, labels) = labels()?;
     let name = name.to_string();
     let mut labels = parse_labels(&labels_name, labels, count, &name)?;
     // Classes 0..=max label (at least the 10 digits, within the limit).

@@ -277,8 +277,10 @@ impl Dataset {
         opts: &LoadOptions,
     ) -> Result<Dataset, DataError> {
         let images = source::gunzip(images_name, images, opts.max_inflate)?;
-        let labels = source::gunzip(labels_name, labels, opts.max_inflate)?;
-        idx::from_parts(images_name, images, labels_name, labels, opts)
+        idx::from_parts(images_name, images, opts, || {
+            let labels = source::gunzip(labels_name, labels, opts.max_inflate)?;
+            Ok((labels_name.to_string(), labels))
+        })
     }
 
     /// Parses CSV text (plain or already gunzipped, as [`read_maybe_gz`]
