@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use crate::error::Result;
+use crate::nn::Activation;
 use crate::rng::NumpyRandom;
 use crate::tape::{Grads, Tape, Var};
 use crate::tensor::Tensor;
@@ -86,6 +87,18 @@ pub fn forward<'t>(
     y: &Tensor<f64>,
     weights: &[Tensor<f64>],
 ) -> Result<Forward<'t>> {
+    forward_with(tape, x, y, weights, Activation::Sigmoid)
+}
+
+/// [`forward`] with `hidden` as the hidden layers' activation (the output
+/// layer stays a sigmoid, as in the notebook).
+pub fn forward_with<'t>(
+    tape: &'t Tape<f64>,
+    x: &Tensor<f64>,
+    y: &Tensor<f64>,
+    weights: &[Tensor<f64>],
+    hidden: Activation,
+) -> Result<Forward<'t>> {
     let xv = tape.constant(x).named("X");
     let yv = tape.constant(y).named("y");
     let depth = weights.len();
@@ -96,7 +109,12 @@ pub fn forward<'t>(
         let wv = tape.param(w).named(weight_name(k + 1));
         let (zn, an) = layer_names(k + 1, depth);
         let z = a.matmul(wv)?.named(zn);
-        a = z.sigmoid().named(an);
+        let f = if k + 1 == depth {
+            Activation::Sigmoid
+        } else {
+            hidden
+        };
+        a = f.apply(z).named(an);
         ws.push(wv);
         pre.push(z);
         act.push(a);

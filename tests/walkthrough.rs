@@ -144,7 +144,7 @@ fn portuguese_output_shows_the_notebooks_printed_blocks_character_for_character(
 #[test]
 fn explanation_values_equal_the_json_gradients() {
     let args = ["--seed", "7", "--layers", "2,3,3,1"];
-    let text = stdout(&[&["walkthrough"][..], &args].concat());
+    let text = stdout(&[&["walkthrough", "--tape"][..], &args].concat());
     let j = json(&args);
     for (k, g) in j["gradients"].as_array().unwrap().iter().enumerate() {
         let rows = g.as_array().unwrap();

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use backprop::graph;
 use backprop::io::write_atomic;
+use backprop::nn::Activation;
 use backprop::numpy_fmt::format_f64_array;
-use backprop::walkthrough::{self, json, modes, text, Lang, Settings};
+use backprop::walkthrough::{self, json, modes, text, trace, Lang, Settings};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -45,6 +46,27 @@ pub struct WalkArgs {
     /// Print one JSON object on stdout instead of the explanation.
     #[arg(long)]
     json: bool,
+    /// Take one weight's gradient apart: 'Wk[i,j]' in the notebook's [in, out]
+    /// orientation, 0-based (quote it: shells expand brackets).
+    #[arg(long, value_name = "WEIGHT")]
+    trace: Option<String>,
+    /// Also show the tape's reverse sweep, node by node.
+    #[arg(long)]
+    tape: bool,
+    /// Hidden layers' activation (the output stays a sigmoid).
+    #[arg(long, value_enum, default_value_t = ActArg::Sigmoid)]
+    activation: ActArg,
+}
+
+/// The activations the walkthrough explains.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ActArg {
+    /// The notebook's σ(x) = 1/(1 + e^(−x)).
+    Sigmoid,
+    /// tanh x.
+    Tanh,
+    /// max(x, 0).
+    Relu,
 }
 
 /// The graph format a `--graph` path asks for.
@@ -69,6 +91,11 @@ pub fn run(args: WalkArgs) -> Result<()> {
         steps: args.steps,
         lr: args.lr,
         layers: args.layers,
+        activation: match args.activation {
+            ActArg::Sigmoid => Activation::Sigmoid,
+            ActArg::Tanh => Activation::Tanh,
+            ActArg::Relu => Activation::Relu,
+        },
     };
     settings.validate()?;
     let svg = args.graph.as_deref().map(graph_format).transpose()?;
@@ -78,10 +105,15 @@ pub fn run(args: WalkArgs) -> Result<()> {
     }
 
     let mut w = walkthrough::begin(&settings)?;
+    let traced = args
+        .trace
+        .as_deref()
+        .map(|spec| trace::trace(&w, spec))
+        .transpose()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !args.json {
-        write!(out, "{}", text::first_step(&w, lang))?;
+        write!(out, "{}", text::first_step(&w, lang, args.tape))?;
         if settings.steps > 1 {
             writeln!(out, "{}", text::rest(&w, lang))?;
         }
@@ -107,13 +139,14 @@ pub fn run(args: WalkArgs) -> Result<()> {
     }
     let modes = if args.modes {
         let (x, y) = backprop::notebook::xor();
-        Some(modes::compare(&x, &y, &w.initial)?)
+        let m = modes::compare(&x, &y, &w.initial, settings.activation)?;
+        Some((m, modes::widths(settings.seed, settings.activation)?))
     } else {
         None
     };
     if args.json {
         let mut obj = json::to_json(&w);
-        if let Some(m) = &modes {
+        if let Some((m, widths)) = &modes {
             obj["modes"] = serde_json::json!({
                 "weights": m.weights,
                 "forward_passes": m.forward_passes,
@@ -121,14 +154,22 @@ pub fn run(args: WalkArgs) -> Result<()> {
                 "reverse_sweeps": m.reverse_sweeps,
                 "reverse_madds": m.reverse_madds,
                 "max_diff": m.max_diff,
+                "widths": widths,
             });
+        }
+        if let Some(t) = &traced {
+            obj["trace"] = serde_json::to_value(t)?;
         }
         writeln!(out, "{obj}")?;
         return Ok(());
     }
     write!(out, "{}", text::results(&w, lang))?;
-    if let Some(m) = &modes {
-        write!(out, "{}", modes_text(m, lang))?;
+    if let Some(t) = &traced {
+        write!(out, "{}", text::trace(&w, t, lang))?;
+    }
+    write!(out, "{}", text::lesson(&w, lang))?;
+    if let Some((m, widths)) = &modes {
+        write!(out, "{}", modes_text(m, widths, lang))?;
     }
     if let Some(path) = &args.graph {
         writeln!(out, "\ngraph: {}", path.display())?;
@@ -136,7 +177,7 @@ pub fn run(args: WalkArgs) -> Result<()> {
     Ok(())
 }
 
-fn modes_text(m: &modes::Modes, lang: Lang) -> String {
+fn modes_text(m: &modes::Modes, widths: &[modes::WidthRow], lang: Lang) -> String {
     let (title, fwd, rev, agree, why) = match lang {
         Lang::En => (
             "Forward mode beside reverse mode (the first step's ∂L/∂W)",
@@ -172,5 +213,33 @@ fn modes_text(m: &modes::Modes, lang: Lang) -> String {
         );
     }
     s += &format!("{agree}: {:e}\n{why}\n", m.max_diff);
+    let (head, note) = match lang {
+        Lang::En => (
+            ["network", "weights", "forward passes", "forward madds", "reverse sweeps", "reverse madds", "ratio"],
+            "Forward mode's passes grow with the weights; reverse mode stays one sweep: the gap widens with every unit.",
+        ),
+        Lang::Pt => (
+            ["rede", "pesos", "passagens diretas", "madds diretas", "varreduras reversas", "madds reversas", "razão"],
+            "As passagens do modo direto crescem com os pesos; o modo reverso segue com uma varredura: a distância cresce a cada unidade.",
+        ),
+    };
+    s += &format!(
+        "\n{:<12} {:>7} {:>14} {:>14} {:>14} {:>14} {:>8}\n",
+        head[0], head[1], head[2], head[3], head[4], head[5], head[6]
+    );
+    for r in widths {
+        s += &format!(
+            "{:<12} {:>7} {:>14} {:>14} {:>14} {:>14} {:>7.0}×\n",
+            format!("2,{},{},1", r.hidden, r.hidden),
+            r.weights,
+            r.forward_passes,
+            r.forward_madds,
+            r.reverse_sweeps,
+            r.reverse_madds,
+            r.forward_madds as f64 / r.reverse_madds.max(1) as f64
+        );
+    }
+    s += note;
+    s.push('\n');
     s
 }

@@ -29,5 +29,8 @@ pub fn to_json(w: &Walkthrough) -> Value {
         "loss_after": w.loss_after,
         "gradients": w.gradients.iter().map(rows).collect::<Vec<_>>(),
         "train_seconds": w.train_seconds,
+        "activation": s.activation.name(),
+        "loss_history": w.loss_history.iter().map(|(n, l)| json!([n, l])).collect::<Vec<_>>(),
+        "layer_table": {"start": w.layer_start, "end": w.layer_end},
     })
 }

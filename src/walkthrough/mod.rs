@@ -10,12 +10,15 @@
 //! [`graph_nodes`] turns the first step's tape into a drawing.
 
 pub mod json;
+pub mod lesson;
 pub mod modes;
 pub mod text;
+pub mod trace;
 
 use std::time::Instant;
 
 use crate::graph::{GraphNode, NodeKind};
+use crate::nn::Activation;
 use crate::notebook;
 use crate::numpy_fmt::format_f64_array;
 use crate::ops::Op;
@@ -69,6 +72,9 @@ pub struct Settings {
     pub lr: f64,
     /// Layer sizes, input first: `[2, H₁, …, 1]`.
     pub layers: Vec<usize>,
+    /// The hidden layers' activation (the output is always a sigmoid):
+    /// sigmoid (the notebook's), tanh or relu.
+    pub activation: Activation,
 }
 
 impl Default for Settings {
@@ -78,6 +84,7 @@ impl Default for Settings {
             steps: 1,
             lr: 1.0,
             layers: vec![2, 2, 1],
+            activation: Activation::Sigmoid,
         }
     }
 }
@@ -111,6 +118,15 @@ impl Settings {
         }
         if self.layers.iter().any(|&n| n > 4096) {
             return bad("layers are limited to 4096 units in the walkthrough");
+        }
+        if !matches!(
+            self.activation,
+            Activation::Sigmoid | Activation::Tanh | Activation::Relu
+        ) {
+            return Err(WalkthroughError::Setting(format!(
+                "--activation {}: the walkthrough explains sigmoid, tanh or relu",
+                self.activation.name()
+            )));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(WalkthroughError::Setting(format!(
@@ -182,8 +198,9 @@ pub struct Walkthrough {
     /// ∂L/∂Wₖ of the first step.
     pub gradients: Vec<Tensor<f64>>,
     /// Largest |∂L/∂Wₖ + notebook update| between the tape and the
-    /// notebook's hand-written arithmetic (same step, same weights).
-    pub max_diff_hand: f64,
+    /// notebook's hand-written arithmetic (same step, same weights); `None`
+    /// when the hidden activation is not the notebook's sigmoid.
+    pub max_diff_hand: Option<f64>,
     /// Network output before any step.
     pub output_before: Tensor<f64>,
     /// Network output after the last step.
@@ -198,6 +215,13 @@ pub struct Walkthrough {
     pub train_seconds: f64,
     /// The first step's tape, drawn (one node per tape entry up to the loss).
     pub graph: Vec<GraphNode>,
+    /// About ten `(step, loss)` samples, evenly spaced over the steps: the
+    /// loss each step's forward pass computed, before its update.
+    pub loss_history: Vec<(u64, f64)>,
+    /// The per-layer gradient table of the first step.
+    pub layer_start: Vec<lesson::LayerRow>,
+    /// The per-layer gradient table of the last step (before its update).
+    pub layer_end: Vec<lesson::LayerRow>,
 }
 
 impl Walkthrough {
@@ -221,10 +245,11 @@ pub fn predict(
     x: &Tensor<f64>,
     y: &Tensor<f64>,
     weights: &[Tensor<f64>],
+    hidden: Activation,
 ) -> crate::Result<(Tensor<f64>, f64)> {
     let tape = Tape::new();
     tape.inference(|| {
-        let f = notebook::forward(&tape, x, y, weights)?;
+        let f = notebook::forward_with(&tape, x, y, weights, hidden)?;
         let out = f.act.last().expect("at least one layer").to_tensor();
         let loss = f.loss.value().item().expect("scalar loss");
         Ok((out, loss))
@@ -279,11 +304,12 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
     let (x, y) = notebook::xor();
     let initial = notebook::init_weights(settings.seed, &settings.layers)?;
     let mut weights = initial.clone();
-    let (output_before, loss_before) = predict(&x, &y, &weights)?;
+    let hidden = settings.activation;
+    let (output_before, loss_before) = predict(&x, &y, &weights, hidden)?;
 
     let tape = Tape::new();
     let started = Instant::now();
-    let fwd = notebook::forward(&tape, &x, &y, &weights)?;
+    let fwd = notebook::forward_with(&tape, &x, &y, &weights, hidden)?;
     let mut visits = Vec::new();
     let grads = tape.backward_with(fwd.loss, &mut |s: &BackwardStep<'_, f64>| {
         visits.push(Visit {
@@ -321,7 +347,7 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
     let (values, names, graph) = {
         let nodes = tape.nodes();
         let nodes = &nodes[..=loss_id];
-        let values = nodes.iter().map(|n| n.value.clone()).collect();
+        let values: Vec<Tensor<f64>> = nodes.iter().map(|n| n.value.clone()).collect();
         let names = nodes
             .iter()
             .map(|n| n.name.as_ref().map(|s| s.to_string()))
@@ -332,13 +358,24 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
             graph_nodes(nodes, &|id| grads.get_id(id).cloned()),
         )
     };
-    let hand = notebook_updates(&x, &y, &initial)?;
-    let max_diff_hand = gradients
-        .iter()
-        .zip(&hand)
-        .flat_map(|(g, u)| g.data().iter().zip(u.data()).map(|(a, b)| (a + b).abs()))
-        .fold(0.0, f64::max);
-    let (output_after, loss_after) = predict(&x, &y, &weights)?;
+    let max_diff_hand = if hidden == Activation::Sigmoid {
+        let hand = notebook_updates(&x, &y, &initial)?;
+        Some(
+            gradients
+                .iter()
+                .zip(&hand)
+                .flat_map(|(g, u)| g.data().iter().zip(u.data()).map(|(a, b)| (a + b).abs()))
+                .fold(0.0, f64::max),
+        )
+    } else {
+        None
+    };
+    let layer_start = {
+        let zs: Vec<&[f64]> = layers.iter().map(|l| values[l.z].data()).collect();
+        let acts: Vec<&[f64]> = layers.iter().map(|l| values[l.a].data()).collect();
+        lesson::layer_table(&gradients, &zs, &acts, hidden)
+    };
+    let (output_after, loss_after) = predict(&x, &y, &weights, hidden)?;
     if !loss_after.is_finite() {
         return Err(WalkthroughError::NonFinite {
             step: 1,
@@ -365,6 +402,9 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
         loss_after,
         train_seconds,
         graph,
+        loss_history: vec![(1, loss_before)],
+        layer_end: layer_start.clone(),
+        layer_start,
     })
 }
 
@@ -374,12 +414,15 @@ impl Walkthrough {
     /// the recorded step). `progress` hears the number of steps done.
     pub fn train_rest(&mut self, mut progress: impl FnMut(u64)) -> Result<(), WalkthroughError> {
         let lr = self.settings.lr;
+        let steps = self.settings.steps;
+        let hidden = self.settings.activation;
+        let samples = lesson::sample_steps(steps);
         let tape = Tape::new();
         let started = Instant::now();
-        if self.settings.steps >= 2 {
-            let fwd = notebook::forward(&tape, &self.x, &self.y, &self.weights)?;
+        if steps >= 2 {
+            let fwd = notebook::forward_with(&tape, &self.x, &self.y, &self.weights, hidden)?;
             let mut step = Replay::compile(&tape, fwd.loss)?;
-            for n in 2..=self.settings.steps {
+            for n in 2..=steps {
                 let loss = step.run()?;
                 if !loss.is_finite() {
                     return Err(WalkthroughError::NonFinite {
@@ -387,8 +430,31 @@ impl Walkthrough {
                         value: loss,
                     });
                 }
+                if samples.contains(&n) {
+                    self.loss_history.push((n, loss));
+                }
+                if n == steps {
+                    // The last step's gradients, before its update.
+                    let grads = fwd
+                        .weights
+                        .iter()
+                        .zip(&self.weights)
+                        .map(|(v, w)| Tensor::from_vec(step.grad(*v)?.to_vec(), w.dims()))
+                        .collect::<crate::Result<Vec<_>>>()?;
+                    let zs = fwd
+                        .pre
+                        .iter()
+                        .map(|v| step.value(*v))
+                        .collect::<crate::Result<Vec<_>>>()?;
+                    let acts = fwd
+                        .act
+                        .iter()
+                        .map(|v| step.value(*v))
+                        .collect::<crate::Result<Vec<_>>>()?;
+                    self.layer_end = lesson::layer_table(&grads, &zs, &acts, hidden);
+                }
                 step.sgd(lr);
-                if n % 256 == 0 || n == self.settings.steps {
+                if n % 256 == 0 || n == steps {
                     progress(n);
                 }
             }
@@ -397,10 +463,10 @@ impl Walkthrough {
             }
         }
         self.train_seconds += started.elapsed().as_secs_f64();
-        let (out, loss) = predict(&self.x, &self.y, &self.weights)?;
+        let (out, loss) = predict(&self.x, &self.y, &self.weights, hidden)?;
         if !loss.is_finite() {
             return Err(WalkthroughError::NonFinite {
-                step: self.settings.steps,
+                step: steps,
                 value: loss,
             });
         }

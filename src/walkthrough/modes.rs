@@ -3,6 +3,7 @@
 //! with the passes and multiply-adds each took, counted by the kernels.
 
 use super::WalkthroughError;
+use crate::nn::Activation;
 use crate::notebook;
 use crate::tape::Tape;
 use crate::tensor::Tensor;
@@ -28,14 +29,16 @@ pub struct Modes {
     pub max_diff: f64,
 }
 
-/// Computes ∂L/∂W both ways at the given weights.
+/// Computes ∂L/∂W both ways at the given weights (`hidden`: the hidden
+/// layers' activation).
 pub fn compare(
     x: &Tensor<f64>,
     y: &Tensor<f64>,
     weights: &[Tensor<f64>],
+    hidden: Activation,
 ) -> Result<Modes, WalkthroughError> {
     let tape = Tape::new();
-    let fwd = notebook::forward(&tape, x, y, weights)?;
+    let fwd = notebook::forward_with(&tape, x, y, weights, hidden)?;
 
     tape.reset_madds();
     let grads = tape.backward(fwd.loss)?;
@@ -73,4 +76,46 @@ pub fn compare(
         reverse,
         max_diff,
     })
+}
+
+/// The hidden widths of the [`widths`] table: networks `2,H,H,1`.
+pub const WIDTHS: [usize; 6] = [2, 4, 8, 16, 32, 64];
+
+/// One row of the [`widths`] table (the JSON spelling of `modes.widths`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct WidthRow {
+    /// The hidden width H of `2,H,H,1`.
+    pub hidden: usize,
+    /// Weights (= forward-mode passes).
+    pub weights: usize,
+    /// Forward-mode passes.
+    pub forward_passes: usize,
+    /// Their multiply-adds.
+    pub forward_madds: u64,
+    /// Reverse sweeps (1).
+    pub reverse_sweeps: usize,
+    /// Its multiply-adds.
+    pub reverse_madds: u64,
+}
+
+/// Forward against reverse mode for `2,H,H,1` at each H of [`WIDTHS`], with
+/// the walkthrough's seed and activation: forward mode's cost grows with the
+/// number of weights, reverse mode's with the size of one pass.
+pub fn widths(seed: u32, hidden: Activation) -> Result<Vec<WidthRow>, WalkthroughError> {
+    let (x, y) = notebook::xor();
+    WIDTHS
+        .iter()
+        .map(|&h| {
+            let w = notebook::init_weights(seed, &[2, h, h, 1])?;
+            let m = compare(&x, &y, &w, hidden)?;
+            Ok(WidthRow {
+                hidden: h,
+                weights: m.weights,
+                forward_passes: m.forward_passes,
+                forward_madds: m.forward_madds,
+                reverse_sweeps: m.reverse_sweeps,
+                reverse_madds: m.reverse_madds,
+            })
+        })
+        .collect()
 }
