@@ -4,27 +4,12 @@
 //! explanation against the JSON, forward/reverse mode counts, the graph, and
 //! bad options.
 
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
 use backprop::numpy_fmt::format_f64_array;
+use cli::{ok as stdout, run as backprop};
 use serde_json::Value;
-
-fn backprop(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_backprop"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(args: &[&str]) -> String {
-    let out = backprop(args);
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn json(args: &[&str]) -> Value {
     let mut all = vec!["walkthrough", "--json"];
