@@ -283,7 +283,7 @@ fn size_text(v: f64) -> String {
             s
         }
     } else {
-        format!("{v:.1e}")
+        format!("{v:.1e}").replace(".0e", "e")
     }
 }
 
@@ -1961,6 +1961,205 @@ mod tests {
         let edge_paths = svg.lines().filter(|l| l.contains("marker-end"));
         let runs: usize = edge_paths.map(|l| l.matches(" L").count()).sum();
         assert_eq!(runs, 5);
+    }
+
+    /// A chain of `layers` matmul/sigmoid layers with 8×8-wide text, like the walkthrough's.
+    fn wide_chain(layers: usize) -> Vec<GraphNode> {
+        use NodeKind::{Constant, Op, Param};
+        let row = "[0.37454012 0.95071431 0.73199394 0.59865848 0.15601864 0.15599452\n 0.05808361 0.86617615]";
+        let wide = [row; 8].join("\n");
+        let mut nodes = vec![node(
+            0,
+            Some("X"),
+            "constant",
+            Constant,
+            &[4, 2],
+            "[[0. 1.]]",
+            &[],
+        )];
+        let mut prev = 0;
+        for k in 1..=layers {
+            let id = nodes.len();
+            let w = format!("W{k}");
+            nodes.push(node(id, Some(&w), "param", Param, &[8, 8], &wide, &[]));
+            nodes.push(node(
+                id + 1,
+                None,
+                "matmul",
+                Op,
+                &[4, 8],
+                &wide,
+                &[prev, id],
+            ));
+            nodes.push(node(id + 2, None, "sigmoid", Op, &[4, 8], &wide, &[id + 1]));
+            prev = id + 2;
+        }
+        nodes
+    }
+
+    #[test]
+    fn wide_graphs_wrap_into_bands_with_edges_in_the_gaps() {
+        for layers in [3, 5, 9] {
+            let nodes = wide_chain(layers);
+            let graph = Graph::new(&nodes);
+            let lay = layout(&graph, 0.0);
+            assert!(lay.width <= MAX_WIDTH, "{layers} layers: {}", lay.width);
+            assert!(lay.metrics.font >= MIN_FONT_SIZE);
+            let apart = |a: &Rect, b: &Rect| {
+                a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y
+            };
+            for (i, a) in lay.boxes.iter().enumerate() {
+                for b in &lay.boxes[i + 1..] {
+                    assert!(apart(a, b), "{a:?} overlaps {b:?}");
+                }
+            }
+            let mut wraps = 0;
+            for (_, steps) in &lay.paths {
+                for step in steps {
+                    if let Step::Wrap {
+                        right,
+                        lane,
+                        left,
+                        to,
+                    } = *step
+                    {
+                        wraps += 1;
+                        // The three runs (right, along the lane, left) miss every box.
+                        let runs = [
+                            Rect {
+                                x: right,
+                                y: 0.0,
+                                w: 0.0,
+                                h: lane,
+                            },
+                            Rect {
+                                x: left,
+                                y: lane,
+                                w: right - left,
+                                h: 0.0,
+                            },
+                            Rect {
+                                x: left,
+                                y: lane,
+                                w: 0.0,
+                                h: to.1 - lane,
+                            },
+                        ];
+                        for r in &runs {
+                            for b in &lay.boxes {
+                                let clear = r.x + r.w < b.x
+                                    || b.x + b.w < r.x
+                                    || r.y + r.h < b.y
+                                    || b.y + b.h < r.y;
+                                assert!(clear, "run {r:?} crosses {b:?}");
+                            }
+                        }
+                        assert!(right > left && to.0 > left && to.1 > lane);
+                    }
+                }
+            }
+            assert!(wraps >= 1, "{layers} layers do not fit in one row");
+            let svg = to_svg(&nodes);
+            check_well_formed(&svg);
+            assert!(svg.contains(" Q"), "rounded corners");
+        }
+        // The right runs clear the boxes too (beside the band's last column).
+        let lay = layout(&Graph::new(&wide_chain(5)), 0.0);
+        let right_edge = lay.boxes.iter().map(|b| b.x + b.w).fold(0.0, f64::max);
+        for (_, steps) in &lay.paths {
+            for step in steps {
+                if let Step::Wrap { right, .. } = step {
+                    assert!(*right > right_edge);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gradient_colours_follow_the_log_of_the_size() {
+        assert_eq!(frobenius_norm(&[3.0, -4.0]), 5.0);
+        assert_eq!(frobenius_norm(&[0.0, 0.0]), 0.0);
+        assert!((frobenius_norm(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-12);
+        assert!((frobenius_norm(&[3e200, 4e200]) / 5e200 - 1.0).abs() < 1e-12);
+        assert!(frobenius_norm(&[1.0, f64::NAN]).is_nan());
+        let mut nodes = notebook();
+        let norms = [
+            None,
+            Some(1e-6),
+            Some(0.0),
+            Some(1e-4),
+            Some(1e-2),
+            Some(f64::NAN),
+            Some(1.0),
+            None,
+            Some(1.0),
+        ];
+        for (n, v) in nodes.iter_mut().zip(norms) {
+            n.grad_norm = v;
+        }
+        let graph = Graph::new(&nodes);
+        let scale = GradScale::new(&graph.nodes).unwrap();
+        assert_eq!((scale.lo, scale.hi, scale.zero), (-6.0, 0.0, true));
+        assert_eq!(scale.position(1e-4), Some(1.0 / 3.0));
+        assert_eq!(scale.position(0.0), Some(0.0));
+        assert_eq!(scale.position(f64::NAN), None);
+        let lightness = |rgb: [u8; 3]| rgb.iter().map(|&c| u32::from(c)).sum::<u32>();
+        let colours: Vec<u32> = [1e-6, 1e-4, 1e-2, 1.0]
+            .iter()
+            .map(|&v| lightness(scale_rgb(scale.position(v).unwrap())))
+            .collect();
+        assert!(colours.windows(2).all(|p| p[0] > p[1]), "{colours:?}");
+        assert!(!is_dark(scale_rgb(0.0)) && is_dark(scale_rgb(1.0)));
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        let legend = &svg[svg.find("<g id=\"legend\"").unwrap()..];
+        let legend = &legend[..legend.find("</g>").unwrap()];
+        for label in [
+            ">1e-6</text>",
+            ">1</text>",
+            ">0</text>",
+            ">1e-4</text>",
+            ">0.01</text>",
+        ] {
+            assert!(legend.contains(label), "{label} in {legend}");
+        }
+        // Zero: palest; NaN and no norm: no fill; dark fills get white text.
+        assert_eq!(svg.matches("class=\"grad\"").count(), 6);
+        assert!(svg.contains(&format!("fill=\"{}\"", hex(scale_rgb(0.0)))));
+        assert!(svg.contains("class=\"on-dark\""));
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        let dot = to_dot(&nodes);
+        assert!(dot.contains(&format!("fillcolor=\"{}\"", hex(scale_rgb(1.0)))));
+        assert!(dot.contains("fontcolor=\"#ffffff\""));
+        // One size only: mid-scale, labelled once.
+        for n in nodes.iter_mut() {
+            n.grad_norm = n.grad_norm.map(|_| 0.5);
+        }
+        let svg = to_svg(&nodes);
+        assert!(svg.contains(&format!("fill=\"{}\"", hex(scale_rgb(0.5)))));
+        assert!(svg.contains(">0.5</text>"));
+        // No sizes at all: no legend, today's look.
+        for n in nodes.iter_mut() {
+            n.grad_norm = None;
+        }
+        let svg = to_svg(&nodes);
+        assert!(!svg.contains("legend\"") && !svg.contains("class=\"grad\""));
+        assert!(!to_dot(&nodes).contains("label=\"gradient"));
+    }
+
+    #[test]
+    fn every_font_is_at_least_the_minimum() {
+        for nodes in [notebook(), wide_chain(5), skip_graph(), vec![]] {
+            let svg = to_svg(&nodes);
+            for piece in svg.split("font-size").skip(1) {
+                let v = piece.trim_start_matches(['=', ':', ' ', '"']);
+                let end = v.find(|c: char| !c.is_ascii_digit()).unwrap();
+                assert!(
+                    v[..end].parse::<f64>().unwrap() >= MIN_FONT_SIZE,
+                    "{piece:.30}"
+                );
+            }
+        }
     }
 
     #[test]
