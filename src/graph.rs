@@ -17,11 +17,34 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::Range;
 
 /// Longest line drawn, in characters; longer lines end in `…`.
 pub const MAX_LINE_CHARS: usize = 60;
 /// Most lines drawn for one value or gradient; the last one is `…` if cut.
 pub const MAX_LINES: usize = 8;
+/// Widest SVG [`to_svg`] draws, in px: wider graphs are wrapped into bands
+/// (and their text set smaller, down to [`MIN_FONT_SIZE`]).
+pub const MAX_WIDTH: f64 = 1600.0;
+/// Smallest font size [`to_svg`] uses, in px.
+pub const MIN_FONT_SIZE: f64 = 10.0;
+
+/// The Frobenius norm `sqrt(Σ g²)` of a gradient (scaled, so that neither
+/// tiny nor huge entries underflow or overflow); NaN if any entry is NaN.
+pub fn frobenius_norm(data: &[f64]) -> f64 {
+    if data.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    let max = data.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    if max == 0.0 || max.is_infinite() {
+        return max;
+    }
+    max * data
+        .iter()
+        .map(|v| (v / max) * (v / max))
+        .sum::<f64>()
+        .sqrt()
+}
 
 /// What kind of tape entry a node is (drawn differently: parameters
 /// highlighted, constants grey).
@@ -52,6 +75,9 @@ pub struct GraphNode {
     pub value: String,
     /// Already-formatted gradient text, may contain `'\n'`; `None` = no gradient.
     pub grad: Option<String>,
+    /// Size of the gradient, its Frobenius norm ([`frobenius_norm`]): colours
+    /// the gradient section on a log scale. `None` (or NaN) = not coloured.
+    pub grad_norm: Option<f64>,
     /// Ids of the inputs, in argument order (may repeat: `x*x`).
     pub inputs: Vec<usize>,
 }
@@ -137,6 +163,140 @@ fn sections(node: &GraphNode) -> [Vec<String>; 3] {
         labelled_lines("value ", &node.value),
         grad,
     ]
+}
+
+// ---------------------------------------------------------------------------
+// Gradient colours: log10 of the gradient's size on a sequential scale
+// ---------------------------------------------------------------------------
+
+/// The gradient scale's stops, pale (smallest) to dark (largest): ColorBrewer's
+/// six-class "Purples", apart from the blue of parameters and amber of ops.
+const SCALE: [[u8; 3]; 6] = [
+    [0xf2, 0xf0, 0xf7],
+    [0xda, 0xda, 0xeb],
+    [0xbc, 0xbd, 0xdc],
+    [0x9e, 0x9a, 0xc8],
+    [0x75, 0x6b, 0xb1],
+    [0x54, 0x27, 0x8f],
+];
+
+/// The colour at `t` (0 = smallest, 1 = largest), linear between the stops.
+fn scale_rgb(t: f64) -> [u8; 3] {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let pos = t * (SCALE.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(SCALE.len() - 2);
+    let f = pos - i as f64;
+    let mut rgb = [0u8; 3];
+    for (c, out) in rgb.iter_mut().enumerate() {
+        let (a, b) = (f64::from(SCALE[i][c]), f64::from(SCALE[i + 1][c]));
+        *out = (a + (b - a) * f).round() as u8;
+    }
+    rgb
+}
+
+fn hex(rgb: [u8; 3]) -> String {
+    format!("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2])
+}
+
+/// Whether white text reads better than black on `rgb` (WCAG relative
+/// luminance below 0.179, where the two contrasts are equal).
+fn is_dark(rgb: [u8; 3]) -> bool {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]) < 0.179
+}
+
+/// The graph's gradient sizes on a log scale: log10 of the smallest and
+/// largest positive finite norms map to the two ends of [`SCALE`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct GradScale {
+    /// log10 of the smallest positive finite norm.
+    lo: f64,
+    /// log10 of the largest.
+    hi: f64,
+    /// Whether some gradient is exactly zero (drawn in the palest colour).
+    zero: bool,
+}
+
+impl GradScale {
+    /// The scale of the nodes' norms; `None` when no node has a usable one.
+    fn new(nodes: &[&GraphNode]) -> Option<Self> {
+        let (mut lo, mut hi, mut zero, mut any) = (f64::INFINITY, f64::NEG_INFINITY, false, false);
+        for v in nodes.iter().filter_map(|n| n.grad_norm) {
+            if v == 0.0 {
+                zero = true;
+            } else if v > 0.0 && v.is_finite() {
+                lo = lo.min(v.log10());
+                hi = hi.max(v.log10());
+            } else if v != f64::INFINITY {
+                continue;
+            }
+            any = true;
+        }
+        if !lo.is_finite() {
+            (lo, hi) = (0.0, 0.0);
+        }
+        any.then_some(GradScale { lo, hi, zero })
+    }
+
+    /// Whether all positive norms are (nearly) the same: then they sit mid-scale.
+    fn flat(&self) -> bool {
+        self.hi - self.lo < 1e-9
+    }
+
+    /// Where `norm` sits on the scale (0…1); `None` when it cannot be drawn.
+    fn position(&self, norm: f64) -> Option<f64> {
+        if norm == 0.0 {
+            Some(0.0)
+        } else if norm == f64::INFINITY {
+            Some(1.0)
+        } else if norm > 0.0 && norm.is_finite() {
+            if self.flat() {
+                return Some(0.5);
+            }
+            Some(((norm.log10() - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0))
+        } else {
+            None
+        }
+    }
+
+    /// The fill of a node's gradient section, if it gets one.
+    fn colour(&self, node: &GraphNode) -> Option<[u8; 3]> {
+        node.grad_norm.and_then(|v| self.position(v)).map(scale_rgb)
+    }
+}
+
+/// A gradient size for the legend: `0.041`, `1`, `3.2e-07`.
+fn size_text(v: f64) -> String {
+    if (0.01..1000.0).contains(&v) {
+        let digits = (1 - v.log10().floor() as i32).max(0) as usize;
+        let s = format!("{v:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        format!("{v:.1e}").replace(".0e", "e")
+    }
+}
+
+/// A power of ten for the legend: `0.01`, `1`, `100`, `1e-6`.
+fn decade_text(d: i32) -> String {
+    match d {
+        -2 => "0.01".into(),
+        -1 => "0.1".into(),
+        0 => "1".into(),
+        1 => "10".into(),
+        2 => "100".into(),
+        _ => format!("1e{d}"),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -228,20 +388,37 @@ fn colours(kind: NodeKind) -> (&'static str, &'static str, f64) {
 ///
 /// Left to right (`rankdir=LR`), one `record` node `n<id>` per tape node with
 /// fields for id and name, op and shape, value and gradient (lines
-/// left-justified); parameters are filled blue, constants grey, ops amber.
+/// left-justified). A node with a gradient size ([`GraphNode::grad_norm`]) is
+/// filled by the log of that size, pale (smallest in the graph) to dark purple
+/// (largest), as [`to_svg`] colours its gradient section, and the graph's label
+/// says so; other parameters are filled blue, constants grey, ops amber.
+/// Borders tell the kinds apart: thick blue for parameters.
 /// Each input gives an edge `n<input> -> n<user>`, labelled with the argument
 /// position when the user has two or more inputs.
 pub fn to_dot(nodes: &[GraphNode]) -> String {
     let graph = Graph::new(nodes);
+    let scale = GradScale::new(&graph.nodes);
     let mut out = String::from("digraph backprop {\n  rankdir=LR;\n");
+    if let Some(sc) = &scale {
+        let _ = writeln!(
+            out,
+            "  labelloc=t; fontname=\"monospace\"; fontsize=11; label=\"{}\";",
+            legend_caption(sc).replace('"', "'")
+        );
+    }
     out.push_str("  node [shape=record, style=filled, fontname=\"monospace\", fontsize=10];\n");
-    out.push_str("  edge [fontname=\"monospace\", fontsize=9, color=\"#666666\"];\n");
+    out.push_str("  edge [fontname=\"monospace\", fontsize=10, color=\"#666666\"];\n");
     for node in &graph.nodes {
         let fields: Vec<String> = sections(node).iter().map(|s| dot_field(s)).collect();
         let (fill, border, width) = colours(node.kind);
+        let (fill, font) = match scale.as_ref().and_then(|sc| sc.colour(node)) {
+            Some(rgb) if is_dark(rgb) => (hex(rgb), ", fontcolor=\"#ffffff\""),
+            Some(rgb) => (hex(rgb), ""),
+            None => (fill.to_string(), ""),
+        };
         let _ = writeln!(
             out,
-            "  n{} [label=\"{}\", fillcolor=\"{fill}\", color=\"{border}\", penwidth={width:.1}];",
+            "  n{} [label=\"{}\", fillcolor=\"{fill}\", color=\"{border}\", penwidth={width:.1}{font}];",
             node.id,
             fields.join("|")
         );
@@ -262,17 +439,54 @@ pub fn to_dot(nodes: &[GraphNode]) -> String {
 // Layout
 // ---------------------------------------------------------------------------
 
-/// Advance of one monospace character at 12px (DejaVu Sans Mono is 0.602 em).
-const CHAR_W: f64 = 7.4;
-const LINE_H: f64 = 15.0;
-/// Distance from the top of a line box to the text baseline.
-const BASELINE: f64 = 11.5;
+/// Advance of one monospace character, in em (DejaVu Sans Mono and Menlo are
+/// 0.602 em, Consolas 0.55; a little slack): 7.4 px at 12 px.
+const CHAR_EM: f64 = 0.6167;
+/// Font sizes tried for the boxes' text, largest first (see [`plan_bands`]).
+const FONT_SIZES: [f64; 3] = [12.0, 11.0, MIN_FONT_SIZE];
+/// Font size of the legend and of the edges' argument labels.
+const SMALL_FONT: f64 = 10.0;
 const PAD_X: f64 = 8.0;
 const PAD_Y: f64 = 5.0;
-const LAYER_GAP: f64 = 90.0;
+const LAYER_GAP: f64 = 72.0;
 const NODE_GAP: f64 = 26.0;
 const MARGIN: f64 = 20.0;
 const MIN_BOX_W: f64 = 80.0;
+/// Vertical gap between two bands with one edge crossing it (more edges: wider).
+const BAND_GAP: f64 = 44.0;
+/// Distance between neighbouring edges where they wrap from band to band.
+const LANE_SP: f64 = 8.0;
+/// From a band's right edge to the first wrapping edge's downward run.
+const GUTTER_RIGHT: f64 = 14.0;
+/// From a band's left edge to the nearest wrapping edge's downward run (room
+/// for the arrowhead and the argument label).
+const GUTTER_LEFT: f64 = 26.0;
+/// Radius of a wrapping edge's corners.
+const CORNER: f64 = 6.0;
+/// Height of the legend strip above the graph, and the gap below it.
+const LEGEND_H: f64 = 54.0;
+const LEGEND_GAP: f64 = 18.0;
+/// Width of the legend's colour bar.
+const BAR_W: f64 = 300.0;
+
+/// Text measures at one font size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Metrics {
+    font: f64,
+}
+
+impl Metrics {
+    fn char_w(self) -> f64 {
+        self.font * CHAR_EM
+    }
+    fn line_h(self) -> f64 {
+        self.font * 1.25
+    }
+    /// Distance from the top of a line box to the text baseline.
+    fn baseline(self) -> f64 {
+        self.font * 0.96
+    }
+}
 
 /// A placed box: top-left corner and size.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -289,21 +503,42 @@ impl Rect {
     }
 }
 
+/// One piece of an edge's path, from where the previous piece ended.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Step {
+    /// Straight to the point.
+    Line(f64, f64),
+    /// A cubic Bézier leaving and arriving horizontally.
+    Curve(f64, f64),
+    /// From the end of one band to the start of the next: right to `right`,
+    /// down to `lane` (in the gap between the bands), left to `left`, down
+    /// and right into `to`, with rounded corners.
+    Wrap {
+        right: f64,
+        lane: f64,
+        left: f64,
+        to: (f64, f64),
+    },
+}
+
 /// Where everything goes.
 struct Layout {
     /// One box per node, in the order of `Graph::nodes`.
     boxes: Vec<Rect>,
-    /// Per node, the right edge of its column (where its out-edges start to bend).
-    exits: Vec<f64>,
     /// Per edge, the slots it passes through in the layers it skips
-    /// (a horizontal run at `y` from `x` to `x + w`).
+    /// (a horizontal run at `y` from `x` to `x + w`); only the tests read them.
+    #[cfg_attr(not(test), allow(dead_code))]
     routes: Vec<Vec<Rect>>,
+    /// Per edge, its start (the input's right side) and path to the user.
+    paths: Vec<((f64, f64), Vec<Step>)>,
+    /// The text size chosen.
+    metrics: Metrics,
     width: f64,
     height: f64,
 }
 
 /// Size of a node's box from its text.
-fn box_size(node: &GraphNode) -> (f64, f64) {
+fn box_size(node: &GraphNode, m: Metrics) -> (f64, f64) {
     let secs = sections(node);
     let chars = secs
         .iter()
@@ -312,8 +547,8 @@ fn box_size(node: &GraphNode) -> (f64, f64) {
         .max()
         .unwrap_or(0);
     let lines: usize = secs.iter().map(Vec::len).sum();
-    let w = (chars as f64 * CHAR_W + 2.0 * PAD_X).max(MIN_BOX_W);
-    let h = lines as f64 * LINE_H + 2.0 * PAD_Y * secs.len() as f64;
+    let w = (chars as f64 * m.char_w() + 2.0 * PAD_X).max(MIN_BOX_W);
+    let h = lines as f64 * m.line_h() + 2.0 * PAD_Y * secs.len() as f64;
     (w.ceil(), h)
 }
 
@@ -478,32 +713,134 @@ fn place_row(row: &[usize], want: &[f64], boxes: &mut [Rect], real: usize) {
     }
 }
 
-/// Sets each box's x: layers are columns as wide as their widest box; a
-/// virtual node spans its whole column. Returns each column's right edge per node.
-fn place_columns(rows: &[Vec<usize>], boxes: &mut [Rect], real: usize) -> Vec<f64> {
-    let mut exits = vec![0.0; boxes.len()];
-    let mut x = MARGIN;
-    for row in rows {
-        let width = row.iter().map(|&i| boxes[i].w).fold(0.0, f64::max);
-        for &i in row {
-            boxes[i].x = x;
-            exits[i] = x + width;
-            if i >= real {
-                boxes[i].w = width;
-            }
-        }
-        x += width + LAYER_GAP;
+/// Widths of the left and right gutters where `lanes` edges wrap from one
+/// band to the next (none without wrapping edges).
+fn gutters(lanes: usize) -> (f64, f64) {
+    if lanes == 0 {
+        return (0.0, 0.0);
     }
-    exits.truncate(real);
-    exits
+    let extra = (lanes - 1) as f64 * LANE_SP + CORNER;
+    (GUTTER_LEFT + extra, GUTTER_RIGHT + extra)
 }
 
-/// Stacks each layer, then pulls every box towards the mean height of its
-/// neighbours, sweeping right and left a few times.
-fn place_heights(rows: &[Vec<usize>], g: &Layered, boxes: &mut [Rect], real: usize) {
+/// Width of a band of columns: their widths and the gaps between them.
+fn band_width(widths: &[f64], band: &Range<usize>) -> f64 {
+    widths[band.clone()].iter().sum::<f64>() + LAYER_GAP * band.len().saturating_sub(1) as f64
+}
+
+/// Packs the columns left to right into bands at most `cap` wide (a wider
+/// column gets a band of its own); returns each band's first column.
+fn pack(widths: &[f64], cap: f64) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut used = 0.0;
+    for (c, &w) in widths.iter().enumerate() {
+        if c > 0 && used + LAYER_GAP + w > cap + 1e-6 {
+            starts.push(c);
+            used = w;
+        } else if c > 0 {
+            used += LAYER_GAP + w;
+        } else {
+            used = w;
+        }
+    }
+    starts
+}
+
+/// [`pack`] with `cap`, then, if the last band is a lone column, the last
+/// two bands evened out.
+fn pack_even(widths: &[f64], cap: f64) -> Vec<usize> {
+    let mut starts = pack(widths, cap);
+    let n = widths.len();
+    if let [.., a, s] = starts[..] {
+        if s + 1 < n {
+            return starts;
+        }
+        let worse = |t: usize| band_width(widths, &(a..t)).max(band_width(widths, &(t..n)));
+        let best = (a + 1..n)
+            .filter(|&t| worse(t) <= cap + 1e-6)
+            .min_by(|&t, &u| worse(t).total_cmp(&worse(u)).then(u.cmp(&t)))
+            .unwrap_or(s);
+        *starts.last_mut().expect("two bands") = best;
+    }
+    starts
+}
+
+/// Splits the columns (their widths, and how many links cross from each to
+/// the next) into bands: one if the drawing fits in [`MAX_WIDTH`], else as
+/// many columns per band as fit, in reading order ([`pack_even`]). Returns
+/// the bands and the drawing's width.
+fn split(widths: &[f64], crossings: &[usize]) -> (Vec<Range<usize>>, f64) {
+    let n = widths.len();
+    let whole = 0..n;
+    let total = band_width(widths, &whole);
+    if total + 2.0 * MARGIN <= MAX_WIDTH || n <= 1 {
+        return (vec![whole], total + 2.0 * MARGIN);
+    }
+    // Room for the most edges that could wrap at one band boundary.
+    let (left, right) = gutters(crossings.iter().copied().max().unwrap_or(0));
+    let mut starts = pack_even(widths, MAX_WIDTH - 2.0 * MARGIN - left - right);
+    starts.push(n);
+    let bands: Vec<Range<usize>> = starts.windows(2).map(|p| p[0]..p[1]).collect();
+    let lanes = bands[1..]
+        .iter()
+        .map(|b| crossings[b.start - 1])
+        .max()
+        .unwrap_or(0);
+    let (left, right) = gutters(lanes);
+    let widest = bands
+        .iter()
+        .map(|b| band_width(widths, b))
+        .fold(0.0, f64::max);
+    (bands, widest + left + right + 2.0 * MARGIN)
+}
+
+/// Chooses the text size and the bands: the fewest bands that fit in
+/// [`MAX_WIDTH`], then the largest font of [`FONT_SIZES`] for that count.
+fn plan(graph: &Graph, g: &Layered, rows: &[Vec<usize>]) -> (Metrics, Vec<Range<usize>>) {
+    let mut crossings = vec![0; rows.len()];
+    for (u, outs) in g.outs.iter().enumerate() {
+        crossings[g.layer[u]] += outs.len();
+    }
+    let mut best: Option<(bool, Metrics, Vec<Range<usize>>)> = None;
+    for font in FONT_SIZES {
+        let m = Metrics { font };
+        let widths: Vec<f64> = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .filter_map(|&i| graph.nodes.get(i))
+                    .map(|n| box_size(n, m).0)
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        let (bands, width) = split(&widths, &crossings);
+        let fits = width <= MAX_WIDTH;
+        let better = match &best {
+            None => true,
+            Some((f, _, b)) => (fits && !f) || (fits == *f && bands.len() < b.len()),
+        };
+        if better {
+            best = Some((fits, m, bands));
+        }
+    }
+    let (_, m, bands) = best.expect("at least one font size");
+    (m, bands)
+}
+
+/// Stacks each layer of a band (columns `cols`), then pulls every box towards
+/// the mean height of its neighbours in the band, sweeping right and left a
+/// few times. Heights are relative: the caller moves the band into place.
+fn place_heights(
+    rows: &[Vec<usize>],
+    cols: &Range<usize>,
+    g: &Layered,
+    boxes: &mut [Rect],
+    real: usize,
+) {
     for row in rows {
         place_row(row, &vec![0.0; row.len()], boxes, real);
     }
+    let near = |j: usize| cols.contains(&g.layer[j]);
     for sweep in 0..8 {
         let order: Vec<&Vec<usize>> = if sweep % 2 == 0 {
             rows.iter().collect()
@@ -519,28 +856,40 @@ fn place_heights(rows: &[Vec<usize>], g: &Layered, boxes: &mut [Rect], real: usi
                     let h = boxes[i].h;
                     let from_ins = g.ins[i]
                         .iter()
+                        .filter(|&&(j, _)| near(j))
                         .map(|&(j, p)| boxes[j].centre_y() + (0.5 - p) * h);
-                    let from_outs = g.outs[i].iter().map(|&(j, p)| boxes[j].y + p * boxes[j].h);
+                    let from_outs = g.outs[i]
+                        .iter()
+                        .filter(|&&(j, _)| near(j))
+                        .map(|&(j, p)| boxes[j].y + p * boxes[j].h);
                     mean_of(from_ins.chain(from_outs)).unwrap_or(boxes[i].centre_y())
                 })
                 .collect();
             place_row(row, &want, boxes, real);
         }
     }
-    let top = boxes.iter().map(|b| b.y).fold(f64::INFINITY, f64::min);
-    for b in boxes.iter_mut() {
-        b.y = (b.y - top + MARGIN).round();
-    }
 }
 
-/// Lays the graph out left to right.
-fn layout(graph: &Graph) -> Layout {
+/// One link crossing from a band to the next: the edge, which link of its
+/// chain, and the heights where it leaves and arrives.
+struct Crossing {
+    edge: usize,
+    hop: usize,
+    from_y: f64,
+    to_y: f64,
+}
+
+/// Lays the graph out left to right, `top` px below the top margin; layers
+/// that would make it wider than [`MAX_WIDTH`] wrap into bands, one under
+/// the other.
+fn layout(graph: &Graph, top: f64) -> Layout {
     let g = Layered::new(graph);
     let real = graph.nodes.len();
     let rows = order_layers(&g);
+    let (m, bands) = plan(graph, &g, &rows);
     let mut boxes: Vec<Rect> = (0..g.layer.len())
         .map(|i| {
-            let (w, h) = graph.nodes.get(i).map_or((0.0, PASS_H), |n| box_size(n));
+            let (w, h) = graph.nodes.get(i).map_or((0.0, PASS_H), |n| box_size(n, m));
             Rect {
                 w,
                 h,
@@ -548,10 +897,152 @@ fn layout(graph: &Graph) -> Layout {
             }
         })
         .collect();
-    let exits = place_columns(&rows, &mut boxes, real);
-    place_heights(&rows, &g, &mut boxes, real);
-    let width = boxes.iter().map(|b| b.x + b.w).fold(0.0, f64::max) + MARGIN;
-    let height = boxes.iter().map(|b| b.y + b.h).fold(0.0, f64::max) + MARGIN;
+    let mut band_of = vec![0; rows.len()];
+    for (b, cols) in bands.iter().enumerate() {
+        band_of[cols.clone()].fill(b);
+    }
+    let band_at = |i: usize| band_of[g.layer[i]];
+    let mut lanes = vec![0usize; bands.len()];
+    for (u, outs) in g.outs.iter().enumerate() {
+        for &(v, _) in outs {
+            if band_at(u) != band_at(v) {
+                lanes[band_at(u)] += 1;
+            }
+        }
+    }
+    let (gutter_left, gutter_right) = gutters(lanes.iter().copied().max().unwrap_or(0));
+    let left = MARGIN + gutter_left;
+
+    // Columns, band by band, each band starting at the left.
+    let mut exits = vec![0.0; boxes.len()];
+    let mut band_right = vec![left; bands.len()];
+    for (b, cols) in bands.iter().enumerate() {
+        let mut x = left;
+        for row in &rows[cols.clone()] {
+            let width = row.iter().map(|&i| boxes[i].w).fold(0.0, f64::max);
+            for &i in row {
+                boxes[i].x = x;
+                exits[i] = x + width;
+                if i >= real {
+                    boxes[i].w = width;
+                }
+            }
+            band_right[b] = x + width;
+            x += width + LAYER_GAP;
+        }
+    }
+
+    // Heights, band by band, each band below the previous one.
+    let mut y = MARGIN + top;
+    let mut band_bottom = vec![0.0; bands.len()];
+    let mut gaps = vec![0.0; bands.len()];
+    for (b, cols) in bands.iter().enumerate() {
+        let band_rows = &rows[cols.clone()];
+        place_heights(band_rows, cols, &g, &mut boxes, real);
+        let members = || band_rows.iter().flatten().copied();
+        let band_top = members().map(|i| boxes[i].y).fold(f64::INFINITY, f64::min);
+        for i in members() {
+            boxes[i].y = (boxes[i].y - band_top + y).round();
+        }
+        band_bottom[b] = members().map(|i| boxes[i].y + boxes[i].h).fold(y, f64::max);
+        gaps[b] = BAND_GAP + lanes[b].saturating_sub(1) as f64 * LANE_SP;
+        y = band_bottom[b] + gaps[b];
+    }
+    let height = band_bottom.last().copied().unwrap_or(y) + MARGIN;
+    let width = band_right.iter().copied().fold(0.0, f64::max) + gutter_right + MARGIN;
+
+    // Where each edge enters a node of its chain (the user: at its argument's port).
+    let chain = |k: usize| -> Vec<usize> {
+        let e = &graph.edges[k];
+        std::iter::once(e.from)
+            .chain(g.chains[k].iter().copied())
+            .chain(std::iter::once(e.to))
+            .collect()
+    };
+    let entry = |k: usize, i: usize| -> (f64, f64) {
+        let e = &graph.edges[k];
+        if i == e.to {
+            let ports = graph.nodes[e.to].inputs.len();
+            (boxes[i].x, boxes[i].y + boxes[i].h * port(e.arg, ports))
+        } else {
+            (boxes[i].x, boxes[i].centre_y())
+        }
+    };
+
+    // The links crossing each band boundary, ordered so that they do not
+    // cross each other: the lowest source takes the highest lane, the
+    // innermost run on the right and the outermost on the left.
+    let mut crossing: Vec<Vec<Crossing>> = (0..bands.len()).map(|_| Vec::new()).collect();
+    for k in 0..graph.edges.len() {
+        let nodes = chain(k);
+        for (hop, pair) in nodes.windows(2).enumerate() {
+            let (u, v) = (pair[0], pair[1]);
+            if band_at(u) != band_at(v) {
+                crossing[band_at(u)].push(Crossing {
+                    edge: k,
+                    hop,
+                    from_y: boxes[u].centre_y(),
+                    to_y: entry(k, v).1,
+                });
+            }
+        }
+    }
+    let mut lane_of: BTreeMap<(usize, usize), Step> = BTreeMap::new();
+    for (b, list) in crossing.iter_mut().enumerate() {
+        list.sort_by(|p, q| {
+            q.from_y
+                .total_cmp(&p.from_y)
+                .then(q.to_y.total_cmp(&p.to_y))
+                .then(p.edge.cmp(&q.edge))
+        });
+        let count = list.len();
+        let first = band_bottom[b] + (gaps[b] - count.saturating_sub(1) as f64 * LANE_SP) / 2.0;
+        for (i, c) in list.iter().enumerate() {
+            lane_of.insert(
+                (c.edge, c.hop),
+                Step::Wrap {
+                    right: band_right[b] + GUTTER_RIGHT + i as f64 * LANE_SP,
+                    lane: first + i as f64 * LANE_SP,
+                    left: left - GUTTER_LEFT - (count - 1 - i) as f64 * LANE_SP,
+                    to: (0.0, 0.0),
+                },
+            );
+        }
+    }
+
+    let paths = graph
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let src = boxes[e.from];
+            let start = (src.x + src.w, src.centre_y());
+            let mut steps = Vec::new();
+            // Straight out to the column's edge, clear of wider boxes above and below.
+            if exits[e.from] > start.0 {
+                steps.push(Step::Line(exits[e.from], start.1));
+            }
+            for (hop, pair) in chain(k).windows(2).enumerate() {
+                let (u, v) = (pair[0], pair[1]);
+                let to = entry(k, v);
+                match lane_of.get(&(k, hop)) {
+                    Some(&Step::Wrap {
+                        right, lane, left, ..
+                    }) if band_at(u) != band_at(v) => steps.push(Step::Wrap {
+                        right,
+                        lane,
+                        left,
+                        to,
+                    }),
+                    _ => steps.push(Step::Curve(to.0, to.1)),
+                }
+                if v != e.to {
+                    steps.push(Step::Line(boxes[v].x + boxes[v].w, to.1));
+                }
+            }
+            (start, steps)
+        })
+        .collect();
     let routes = g
         .chains
         .iter()
@@ -560,8 +1051,9 @@ fn layout(graph: &Graph) -> Layout {
     boxes.truncate(real);
     Layout {
         boxes,
-        exits,
         routes,
+        paths,
+        metrics: m,
         width: width.max(2.0 * MARGIN),
         height: height.max(2.0 * MARGIN),
     }
@@ -587,34 +1079,156 @@ fn xml_escape(text: &str) -> String {
     out
 }
 
-const SVG_STYLE: &str = "
-  .node text { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 12px; fill: #222222; }
-  .node text.title { font-weight: bold; }
-  .node.constant text { fill: #555555; }
-  .edge path { fill: none; stroke: #666666; stroke-width: 1.2; }
-  .edge text { font-family: monospace; font-size: 10px; font-weight: bold; fill: #a03030;
-               paint-order: stroke; stroke: #ffffff; stroke-width: 4px; stroke-linejoin: round; }
-";
+/// The style sheet, for box text of `font` px.
+fn svg_style(font: f64) -> String {
+    format!(
+        "
+  .node text {{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: {font}px; fill: #222222; }}
+  .node text.title {{ font-weight: bold; }}
+  .node.constant text {{ fill: #555555; }}
+  .node text.on-dark {{ fill: #ffffff; }}
+  .edge path {{ fill: none; stroke: #666666; stroke-width: 1.2; }}
+  .edge text {{ font-family: monospace; font-size: {SMALL_FONT}px; font-weight: bold; fill: #a03030;
+               paint-order: stroke; stroke: #ffffff; stroke-width: 4px; stroke-linejoin: round; }}
+  .legend text {{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: {SMALL_FONT}px; fill: #222222; }}
+"
+    )
+}
 
-/// The document's opening: XML declaration, root element, style and arrowhead.
-fn svg_header(out: &mut String, width: f64, height: f64) {
+/// The document's opening: XML declaration, root element, style, arrowhead
+/// and the legend's colour gradient.
+fn svg_header(out: &mut String, width: f64, height: f64, font: f64) {
     let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     let _ = writeln!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
          viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"monospace\" xml:space=\"preserve\">"
     );
-    let _ = writeln!(out, "<style>{SVG_STYLE}</style>");
+    let _ = writeln!(out, "<style>{}</style>", svg_style(font));
+    let stops: String = SCALE
+        .iter()
+        .enumerate()
+        .map(|(i, &rgb)| {
+            format!(
+                "<stop offset=\"{:.3}\" stop-color=\"{}\"/>",
+                i as f64 / (SCALE.len() - 1) as f64,
+                hex(rgb)
+            )
+        })
+        .collect();
     let _ = writeln!(
         out,
         "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" \
          markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto\">\
-         <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#666666\"/></marker></defs>"
+         <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#666666\"/></marker>\
+         <linearGradient id=\"grad-scale\">{stops}</linearGradient></defs>"
     );
     let _ = writeln!(
         out,
         "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>"
     );
+}
+
+/// What the gradient colours mean, in one line.
+fn legend_caption(scale: &GradScale) -> String {
+    let mut s = String::from("gradient colour: log10 of its Frobenius norm ‖∂loss/∂node‖");
+    if scale.flat() {
+        let _ = write!(s, ", all {}", size_text(10f64.powf(scale.lo)));
+    } else {
+        let _ = write!(
+            s,
+            ", pale = {} (smallest here) … dark = {} (largest)",
+            size_text(10f64.powf(scale.lo)),
+            size_text(10f64.powf(scale.hi))
+        );
+    }
+    if scale.zero {
+        s.push_str("; 0 = palest");
+    }
+    s
+}
+
+/// Width the legend needs, margins included.
+fn legend_width(scale: &GradScale) -> f64 {
+    let caption = legend_caption(scale).chars().count() as f64 * SMALL_FONT * CHAR_EM;
+    caption.max(BAR_W + 90.0) + 2.0 * MARGIN
+}
+
+/// The legend strip at the top left: the caption, the colour bar with its
+/// ends and the powers of ten between them labelled, and a swatch for zero.
+fn svg_legend(out: &mut String, scale: &GradScale) {
+    let _ = writeln!(
+        out,
+        "<g id=\"legend\" class=\"legend\" transform=\"translate({MARGIN:.1},{MARGIN:.1})\">"
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"0\" y=\"10\">{}</text>",
+        xml_escape(&legend_caption(scale))
+    );
+    let (bar_y, bar_h) = (18.0, 14.0);
+    let mut x0 = 0.0;
+    if scale.zero {
+        let _ = writeln!(
+            out,
+            "<rect x=\"0\" y=\"{bar_y:.1}\" width=\"{bar_h:.1}\" height=\"{bar_h:.1}\" fill=\"{}\" stroke=\"#888888\" stroke-width=\"0.6\"/>",
+            hex(scale_rgb(0.0))
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">0</text>",
+            bar_h / 2.0,
+            bar_y + bar_h + 13.0
+        );
+        x0 = bar_h + 12.0;
+    }
+    let _ = writeln!(
+        out,
+        "<rect x=\"{x0:.1}\" y=\"{bar_y:.1}\" width=\"{BAR_W:.1}\" height=\"{bar_h:.1}\" fill=\"url(#grad-scale)\" stroke=\"#888888\" stroke-width=\"0.6\"/>"
+    );
+    let label_y = bar_y + bar_h + 13.0;
+    let tick = |out: &mut String, x: f64, text: &str, anchor: &str| {
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#444444\" stroke-width=\"1\"/>\
+             <text x=\"{x:.1}\" y=\"{label_y:.1}\" text-anchor=\"{anchor}\">{text}</text>",
+            bar_y + bar_h,
+            bar_y + bar_h + 3.0
+        );
+    };
+    if scale.flat() {
+        let text = size_text(10f64.powf(scale.lo));
+        tick(out, x0 + BAR_W / 2.0, &text, "middle");
+    } else {
+        let at = |l: f64| x0 + BAR_W * (l - scale.lo) / (scale.hi - scale.lo);
+        let (lo_text, hi_text) = (
+            size_text(10f64.powf(scale.lo)),
+            size_text(10f64.powf(scale.hi)),
+        );
+        tick(out, x0, &lo_text, "start");
+        tick(out, x0 + BAR_W, &hi_text, "end");
+        // Powers of ten in between, every `step`-th so that they stay apart,
+        // and clear of the two ends' labels.
+        let char_w = SMALL_FONT * CHAR_EM;
+        let (first, last) = (scale.lo.ceil() as i32, scale.hi.floor() as i32);
+        let span = (last - first + 1).max(1);
+        let step = (1..=span)
+            .find(|s| BAR_W * f64::from(*s) / (scale.hi - scale.lo) >= 6.0 * char_w + 8.0)
+            .unwrap_or(span);
+        let mut d = first;
+        while d <= last {
+            let x = at(f64::from(d));
+            let text = decade_text(d);
+            let half = text.chars().count() as f64 * char_w / 2.0;
+            let clear_lo = x - half > x0 + lo_text.chars().count() as f64 * char_w + 6.0;
+            let clear_hi = x + half < x0 + BAR_W - hi_text.chars().count() as f64 * char_w - 6.0;
+            if clear_lo && clear_hi {
+                tick(out, x, &text, "middle");
+            }
+            d += step;
+        }
+    }
+    out.push_str("</g>\n");
 }
 
 /// Tooltip text: `#5 output_input = matmul(#3, #4)` or `#1 W1 (param)`.
@@ -641,8 +1255,9 @@ fn kind_class(kind: NodeKind) -> &'static str {
     }
 }
 
-/// One node: a group translated to its box, with header band, section rules and text.
-fn svg_node(out: &mut String, node: &GraphNode, b: Rect) {
+/// One node: a group translated to its box, with header band, section rules
+/// and text; the gradient section filled by `grad_fill` when given.
+fn svg_node(out: &mut String, node: &GraphNode, b: Rect, m: Metrics, grad_fill: Option<[u8; 3]>) {
     let (fill, border, stroke_w) = colours(node.kind);
     let body = if node.kind == NodeKind::Constant {
         "#f6f6f6"
@@ -665,7 +1280,8 @@ fn svg_node(out: &mut String, node: &GraphNode, b: Rect) {
     );
     let mut y = 0.0;
     for (s, lines) in sections(node).iter().enumerate() {
-        let h = lines.len() as f64 * LINE_H + 2.0 * PAD_Y;
+        let h = lines.len() as f64 * m.line_h() + 2.0 * PAD_Y;
+        let mut dark = false;
         if s == 0 {
             let _ = writeln!(
                 out,
@@ -673,15 +1289,27 @@ fn svg_node(out: &mut String, node: &GraphNode, b: Rect) {
                 b.w
             );
         } else {
+            if let (2, Some(rgb)) = (s, grad_fill) {
+                dark = is_dark(rgb);
+                let _ = writeln!(
+                    out,
+                    "<rect class=\"grad\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/>",
+                    b.w,
+                    b.h - y,
+                    hex(rgb)
+                );
+            }
             let _ = writeln!(out, "<line x1=\"0\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{border}\" stroke-width=\"0.6\"/>", b.w);
         }
         for (k, line) in lines.iter().enumerate() {
             let class = if s == 0 && k == 0 {
                 " class=\"title\""
+            } else if dark {
+                " class=\"on-dark\""
             } else {
                 ""
             };
-            let baseline = y + PAD_Y + k as f64 * LINE_H + BASELINE;
+            let baseline = y + PAD_Y + k as f64 * m.line_h() + m.baseline();
             let _ = writeln!(
                 out,
                 "<text{class} x=\"{PAD_X:.1}\" y=\"{baseline:.1}\">{}</text>",
@@ -713,39 +1341,71 @@ fn curve_to(d: &mut String, a: (f64, f64), b: (f64, f64)) {
     );
 }
 
+/// Appends the way from the end of one band (`a`) to the start of the next
+/// (`to`): right, down to the lane between the bands, left, down and right
+/// into `to`, with rounded corners.
+fn wrap_to(d: &mut String, a: (f64, f64), right: f64, lane: f64, left: f64, to: (f64, f64)) {
+    let r = CORNER;
+    let _ = write!(
+        d,
+        " L{:.1},{:.1} Q{right:.1},{:.1} {right:.1},{:.1} L{right:.1},{:.1} Q{right:.1},{lane:.1} {:.1},{lane:.1} \
+         L{:.1},{lane:.1} Q{left:.1},{lane:.1} {left:.1},{:.1} L{left:.1},{:.1} Q{left:.1},{:.1} {:.1},{:.1} L{:.1},{:.1}",
+        right - r,
+        a.1,
+        a.1,
+        a.1 + r,
+        lane - r,
+        right - r,
+        left + r,
+        lane + r,
+        to.1 - r,
+        to.1,
+        left + r,
+        to.1,
+        to.0,
+        to.1
+    );
+}
+
 /// One edge: from the input's right side, through its slots in any skipped
-/// layers, to the user's left side (one port per argument) in cubic Bézier
-/// pieces; arrowhead at the user, argument label if the user has 2+ inputs.
+/// layers and round any band ends, to the user's left side (one port per
+/// argument); arrowhead at the user, argument label if the user has 2+ inputs.
 fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
-    let (src, dst) = (lay.boxes[e.from], lay.boxes[e.to]);
-    let ports = graph.nodes[e.to].inputs.len();
-    let (x1, y1) = (src.x + src.w, src.centre_y());
-    let (x2, y2) = (dst.x, dst.y + dst.h * port(e.arg, ports));
-    // Straight out to the column's edge, clear of wider boxes above and below.
-    let exit = lay.exits[e.from];
-    let mut d = format!("M{x1:.1},{y1:.1}");
-    if exit > x1 {
-        let _ = write!(d, " L{exit:.1},{y1:.1}");
+    let (start, steps) = &lay.paths[k];
+    let mut d = format!("M{:.1},{:.1}", start.0, start.1);
+    let mut at = *start;
+    for step in steps {
+        at = match *step {
+            Step::Line(x, y) => {
+                let _ = write!(d, " L{x:.1},{y:.1}");
+                (x, y)
+            }
+            Step::Curve(x, y) => {
+                curve_to(&mut d, at, (x, y));
+                (x, y)
+            }
+            Step::Wrap {
+                right,
+                lane,
+                left,
+                to,
+            } => {
+                wrap_to(&mut d, at, right, lane, left, to);
+                to
+            }
+        };
     }
-    let mut at = (exit.max(x1), y1);
-    for pass in &lay.routes[k] {
-        let y = pass.centre_y();
-        curve_to(&mut d, at, (pass.x, y));
-        let _ = write!(d, " L{:.1},{y:.1}", pass.x + pass.w);
-        at = (pass.x + pass.w, y);
-    }
-    curve_to(&mut d, at, (x2, y2));
     let (from, to) = (graph.nodes[e.from].id, graph.nodes[e.to].id);
     let _ = writeln!(out, "<g id=\"edge-{from}-{to}-{}\" class=\"edge\">", e.arg);
     let _ = writeln!(out, "<title>#{from} → #{to} (argument {})</title>", e.arg);
     let _ = writeln!(out, "<path d=\"{d}\" marker-end=\"url(#arrow)\"/>");
     if e.labelled {
         // On the line just before the arrowhead, cut out of it by a white halo.
-        let label_y = y2 + 3.5;
         let _ = writeln!(
             out,
-            "<text x=\"{:.1}\" y=\"{label_y:.1}\" text-anchor=\"end\">{}</text>",
-            x2 - 11.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            at.0 - 11.0,
+            at.1 + 3.5,
             e.arg
         );
     }
@@ -758,11 +1418,27 @@ fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
 /// before its first user); within a layer, nodes are ordered by the
 /// barycentre of their neighbours to reduce crossings and pulled towards them
 /// vertically; an edge that skips layers gets a slot in each, so it runs
-/// between boxes rather than through them. Boxes are sized to their monospace text: `#id name`, op and
-/// shape, value, gradient. Edges are cubic Bézier paths with arrowheads,
-/// labelled with the argument position when an op has two or more inputs.
+/// between boxes rather than through them. Boxes are sized to their monospace
+/// text: `#id name`, op and shape, value, gradient. Edges are cubic Bézier
+/// paths with arrowheads, labelled with the argument position when an op has
+/// two or more inputs.
+///
+/// The drawing is at most [`MAX_WIDTH`] px wide: when the layers do not fit
+/// in one row, they wrap into bands, one under the other (the fewest that
+/// fit, balanced), and an edge from the end of one band to the start of the
+/// next runs round the right end, along the gap between the bands and into
+/// the next band from the left. The box text is 12, 11 or 10 px
+/// ([`MIN_FONT_SIZE`]), the largest that needs no more bands.
+///
+/// When nodes carry a gradient size ([`GraphNode::grad_norm`]), each gradient
+/// section is filled by the log10 of its size on a pale-to-dark-purple scale
+/// spanning the graph's smallest to largest (an exactly zero gradient gets
+/// the palest colour), with a legend above the graph: a caption, the colour
+/// bar with its ends and powers of ten labelled, and a swatch for zero.
+///
 /// Each node is a `<g id="node-<id>">` with a `<title>`; each edge a
-/// `<g id="edge-<from>-<to>-<arg>">`. The output is deterministic.
+/// `<g id="edge-<from>-<to>-<arg>">`; the legend `<g id="legend">`. The output
+/// is deterministic.
 ///
 /// ```
 /// use backprop::graph::{to_svg, GraphNode, NodeKind};
@@ -774,6 +1450,7 @@ fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
 ///     shape: vec![],
 ///     value: "2.0".to_string(),
 ///     grad: Some("3.0".to_string()),
+///     grad_norm: Some(3.0),
 ///     inputs: vec![],
 /// };
 /// let product = GraphNode {
@@ -784,28 +1461,43 @@ fn svg_edge(out: &mut String, graph: &Graph, e: &Edge, lay: &Layout, k: usize) {
 ///     shape: vec![],
 ///     value: "6.0".to_string(),
 ///     grad: Some("1.0".to_string()),
+///     grad_norm: Some(1.0),
 ///     inputs: vec![0, 1],
 /// };
 /// let svg = to_svg(&[leaf(0, "a"), leaf(1, "b"), product]);
 /// assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
 /// assert!(svg.contains("id=\"node-2\"") && svg.contains("prod"));
+/// assert!(svg.contains("id=\"legend\""));
 /// assert_eq!(svg.matches("marker-end").count(), 2);
 /// ```
 pub fn to_svg(nodes: &[GraphNode]) -> String {
     let graph = Graph::new(nodes);
     let mut out = String::new();
     if graph.nodes.is_empty() {
-        svg_header(&mut out, 200.0, 60.0);
+        svg_header(&mut out, 200.0, 60.0, 12.0);
         out.push_str("<text x=\"20\" y=\"35\" font-size=\"12\" fill=\"#888888\">(empty graph)</text>\n</svg>\n");
         return out;
     }
-    let lay = layout(&graph);
-    svg_header(&mut out, lay.width, lay.height);
+    let scale = GradScale::new(&graph.nodes);
+    let top = if scale.is_some() {
+        LEGEND_H + LEGEND_GAP
+    } else {
+        0.0
+    };
+    let lay = layout(&graph, top);
+    let width = scale
+        .as_ref()
+        .map_or(lay.width, |sc| lay.width.max(legend_width(sc)));
+    svg_header(&mut out, width, lay.height, lay.metrics.font);
+    if let Some(sc) = &scale {
+        svg_legend(&mut out, sc);
+    }
     for (k, e) in graph.edges.iter().enumerate() {
         svg_edge(&mut out, &graph, e, &lay, k);
     }
     for (node, b) in graph.nodes.iter().zip(&lay.boxes) {
-        svg_node(&mut out, node, *b);
+        let fill = scale.as_ref().and_then(|sc| sc.colour(node));
+        svg_node(&mut out, node, *b, lay.metrics, fill);
     }
     out.push_str("</svg>\n");
     out
@@ -825,6 +1517,7 @@ mod tests {
         inputs: &[usize],
     ) -> GraphNode {
         let grad = (kind != NodeKind::Constant).then(|| value.replace("0.", "-0."));
+        let grad_norm = grad.as_deref().map(|g| frobenius_norm(&numbers(g)));
         GraphNode {
             id,
             name: name.map(str::to_string),
@@ -833,8 +1526,16 @@ mod tests {
             shape: shape.to_vec(),
             value: value.to_string(),
             grad,
+            grad_norm,
             inputs: inputs.to_vec(),
         }
+    }
+
+    /// The numbers in NumPy-printed text.
+    fn numbers(text: &str) -> Vec<f64> {
+        text.split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+            .filter_map(|t| t.parse().ok())
+            .collect()
     }
 
     /// The notebook's 2-2-1 network on the XOR data.
@@ -1047,6 +1748,13 @@ mod tests {
         out
     }
 
+    /// The document after the legend (its edges and nodes).
+    fn after_legend(svg: &str) -> &str {
+        let legend = svg.find("<g id=\"legend\"").expect("a legend");
+        let end = legend + svg[legend..].find("</g>").unwrap();
+        &svg[end..]
+    }
+
     #[test]
     fn notebook_svg_is_well_formed_and_complete() {
         let nodes = notebook();
@@ -1069,7 +1777,7 @@ mod tests {
         );
         assert_eq!(svg.matches("marker-end").count(), 8);
         // Argument labels only on the two-input ops (matmul ×2, half_sse).
-        assert_eq!(svg.matches("text-anchor=\"end\"").count(), 6);
+        assert_eq!(after_legend(&svg).matches("text-anchor=\"end\"").count(), 6);
     }
 
     #[test]
@@ -1083,7 +1791,7 @@ mod tests {
             }
         }
         let graph = Graph::new(&nodes);
-        let boxes = layout(&graph).boxes;
+        let boxes = layout(&graph, 0.0).boxes;
         for (a, ra) in boxes.iter().enumerate() {
             for rb in &boxes[a + 1..] {
                 let apart = ra.x + ra.w <= rb.x
@@ -1204,7 +1912,7 @@ mod tests {
         let svg = to_svg(&nodes);
         check_well_formed(&svg);
         assert!(svg.len() < 40_000, "{} bytes", svg.len());
-        for text in svg.split("<text").skip(1) {
+        for text in after_legend(&svg).split("<text").skip(1) {
             let content = &text[text.find('>').unwrap() + 1..text.find("</text>").unwrap()];
             assert!(content.chars().count() <= MAX_LINE_CHARS + 6, "{content}");
         }
@@ -1237,7 +1945,7 @@ mod tests {
     fn long_edges_pass_between_boxes() {
         let nodes = skip_graph();
         let graph = Graph::new(&nodes);
-        let lay = layout(&graph);
+        let lay = layout(&graph, 0.0);
         let routes: Vec<&Rect> = lay.routes.iter().flatten().collect();
         assert_eq!(routes.len(), 3, "0→7 skips one layer, 4→10 skips two");
         for r in routes {
@@ -1253,6 +1961,205 @@ mod tests {
         let edge_paths = svg.lines().filter(|l| l.contains("marker-end"));
         let runs: usize = edge_paths.map(|l| l.matches(" L").count()).sum();
         assert_eq!(runs, 5);
+    }
+
+    /// A chain of `layers` matmul/sigmoid layers with 8×8-wide text, like the walkthrough's.
+    fn wide_chain(layers: usize) -> Vec<GraphNode> {
+        use NodeKind::{Constant, Op, Param};
+        let row = "[0.37454012 0.95071431 0.73199394 0.59865848 0.15601864 0.15599452\n 0.05808361 0.86617615]";
+        let wide = [row; 8].join("\n");
+        let mut nodes = vec![node(
+            0,
+            Some("X"),
+            "constant",
+            Constant,
+            &[4, 2],
+            "[[0. 1.]]",
+            &[],
+        )];
+        let mut prev = 0;
+        for k in 1..=layers {
+            let id = nodes.len();
+            let w = format!("W{k}");
+            nodes.push(node(id, Some(&w), "param", Param, &[8, 8], &wide, &[]));
+            nodes.push(node(
+                id + 1,
+                None,
+                "matmul",
+                Op,
+                &[4, 8],
+                &wide,
+                &[prev, id],
+            ));
+            nodes.push(node(id + 2, None, "sigmoid", Op, &[4, 8], &wide, &[id + 1]));
+            prev = id + 2;
+        }
+        nodes
+    }
+
+    #[test]
+    fn wide_graphs_wrap_into_bands_with_edges_in_the_gaps() {
+        for layers in [3, 5, 9] {
+            let nodes = wide_chain(layers);
+            let graph = Graph::new(&nodes);
+            let lay = layout(&graph, 0.0);
+            assert!(lay.width <= MAX_WIDTH, "{layers} layers: {}", lay.width);
+            assert!(lay.metrics.font >= MIN_FONT_SIZE);
+            let apart = |a: &Rect, b: &Rect| {
+                a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y
+            };
+            for (i, a) in lay.boxes.iter().enumerate() {
+                for b in &lay.boxes[i + 1..] {
+                    assert!(apart(a, b), "{a:?} overlaps {b:?}");
+                }
+            }
+            let mut wraps = 0;
+            for (_, steps) in &lay.paths {
+                for step in steps {
+                    if let Step::Wrap {
+                        right,
+                        lane,
+                        left,
+                        to,
+                    } = *step
+                    {
+                        wraps += 1;
+                        // The three runs (right, along the lane, left) miss every box.
+                        let runs = [
+                            Rect {
+                                x: right,
+                                y: 0.0,
+                                w: 0.0,
+                                h: lane,
+                            },
+                            Rect {
+                                x: left,
+                                y: lane,
+                                w: right - left,
+                                h: 0.0,
+                            },
+                            Rect {
+                                x: left,
+                                y: lane,
+                                w: 0.0,
+                                h: to.1 - lane,
+                            },
+                        ];
+                        for r in &runs {
+                            for b in &lay.boxes {
+                                let clear = r.x + r.w < b.x
+                                    || b.x + b.w < r.x
+                                    || r.y + r.h < b.y
+                                    || b.y + b.h < r.y;
+                                assert!(clear, "run {r:?} crosses {b:?}");
+                            }
+                        }
+                        assert!(right > left && to.0 > left && to.1 > lane);
+                    }
+                }
+            }
+            assert!(wraps >= 1, "{layers} layers do not fit in one row");
+            let svg = to_svg(&nodes);
+            check_well_formed(&svg);
+            assert!(svg.contains(" Q"), "rounded corners");
+        }
+        // The right runs clear the boxes too (beside the band's last column).
+        let lay = layout(&Graph::new(&wide_chain(5)), 0.0);
+        let right_edge = lay.boxes.iter().map(|b| b.x + b.w).fold(0.0, f64::max);
+        for (_, steps) in &lay.paths {
+            for step in steps {
+                if let Step::Wrap { right, .. } = step {
+                    assert!(*right > right_edge);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gradient_colours_follow_the_log_of_the_size() {
+        assert_eq!(frobenius_norm(&[3.0, -4.0]), 5.0);
+        assert_eq!(frobenius_norm(&[0.0, 0.0]), 0.0);
+        assert!((frobenius_norm(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-12);
+        assert!((frobenius_norm(&[3e200, 4e200]) / 5e200 - 1.0).abs() < 1e-12);
+        assert!(frobenius_norm(&[1.0, f64::NAN]).is_nan());
+        let mut nodes = notebook();
+        let norms = [
+            None,
+            Some(1e-6),
+            Some(0.0),
+            Some(1e-4),
+            Some(1e-2),
+            Some(f64::NAN),
+            Some(1.0),
+            None,
+            Some(1.0),
+        ];
+        for (n, v) in nodes.iter_mut().zip(norms) {
+            n.grad_norm = v;
+        }
+        let graph = Graph::new(&nodes);
+        let scale = GradScale::new(&graph.nodes).unwrap();
+        assert_eq!((scale.lo, scale.hi, scale.zero), (-6.0, 0.0, true));
+        assert_eq!(scale.position(1e-4), Some(1.0 / 3.0));
+        assert_eq!(scale.position(0.0), Some(0.0));
+        assert_eq!(scale.position(f64::NAN), None);
+        let lightness = |rgb: [u8; 3]| rgb.iter().map(|&c| u32::from(c)).sum::<u32>();
+        let colours: Vec<u32> = [1e-6, 1e-4, 1e-2, 1.0]
+            .iter()
+            .map(|&v| lightness(scale_rgb(scale.position(v).unwrap())))
+            .collect();
+        assert!(colours.windows(2).all(|p| p[0] > p[1]), "{colours:?}");
+        assert!(!is_dark(scale_rgb(0.0)) && is_dark(scale_rgb(1.0)));
+        let svg = to_svg(&nodes);
+        check_well_formed(&svg);
+        let legend = &svg[svg.find("<g id=\"legend\"").unwrap()..];
+        let legend = &legend[..legend.find("</g>").unwrap()];
+        for label in [
+            ">1e-6</text>",
+            ">1</text>",
+            ">0</text>",
+            ">1e-4</text>",
+            ">0.01</text>",
+        ] {
+            assert!(legend.contains(label), "{label} in {legend}");
+        }
+        // Zero: palest; NaN and no norm: no fill; dark fills get white text.
+        assert_eq!(svg.matches("class=\"grad\"").count(), 6);
+        assert!(svg.contains(&format!("fill=\"{}\"", hex(scale_rgb(0.0)))));
+        assert!(svg.contains("class=\"on-dark\""));
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        let dot = to_dot(&nodes);
+        assert!(dot.contains(&format!("fillcolor=\"{}\"", hex(scale_rgb(1.0)))));
+        assert!(dot.contains("fontcolor=\"#ffffff\""));
+        // One size only: mid-scale, labelled once.
+        for n in nodes.iter_mut() {
+            n.grad_norm = n.grad_norm.map(|_| 0.5);
+        }
+        let svg = to_svg(&nodes);
+        assert!(svg.contains(&format!("fill=\"{}\"", hex(scale_rgb(0.5)))));
+        assert!(svg.contains(">0.5</text>"));
+        // No sizes at all: no legend, today's look.
+        for n in nodes.iter_mut() {
+            n.grad_norm = None;
+        }
+        let svg = to_svg(&nodes);
+        assert!(!svg.contains("legend\"") && !svg.contains("class=\"grad\""));
+        assert!(!to_dot(&nodes).contains("label=\"gradient"));
+    }
+
+    #[test]
+    fn every_font_is_at_least_the_minimum() {
+        for nodes in [notebook(), wide_chain(5), skip_graph(), vec![]] {
+            let svg = to_svg(&nodes);
+            for piece in svg.split("font-size").skip(1) {
+                let v = piece.trim_start_matches(['=', ':', ' ', '"']);
+                let end = v.find(|c: char| !c.is_ascii_digit()).unwrap();
+                assert!(
+                    v[..end].parse::<f64>().unwrap() >= MIN_FONT_SIZE,
+                    "{piece:.30}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -494,19 +494,23 @@ pub fn graph_nodes(
     nodes
         .iter()
         .enumerate()
-        .map(|(id, n)| GraphNode {
-            id,
-            name: n.name.as_ref().map(|s| s.to_string()),
-            op: n.op.name().to_string(),
-            kind: match n.op {
-                Op::Param => NodeKind::Param,
-                Op::Constant => NodeKind::Constant,
-                _ => NodeKind::Op,
-            },
-            shape: n.value.dims().to_vec(),
-            value: format_f64_array(n.value.data(), n.value.dims()),
-            grad: grad(id).map(|g| format_f64_array(g.data(), g.dims())),
-            inputs: n.inputs().to_vec(),
+        .map(|(id, n)| {
+            let g = grad(id);
+            GraphNode {
+                id,
+                name: n.name.as_ref().map(|s| s.to_string()),
+                op: n.op.name().to_string(),
+                kind: match n.op {
+                    Op::Param => NodeKind::Param,
+                    Op::Constant => NodeKind::Constant,
+                    _ => NodeKind::Op,
+                },
+                shape: n.value.dims().to_vec(),
+                value: format_f64_array(n.value.data(), n.value.dims()),
+                grad: g.as_ref().map(|g| format_f64_array(g.data(), g.dims())),
+                grad_norm: g.as_ref().map(|g| crate::graph::frobenius_norm(g.data())),
+                inputs: n.inputs().to_vec(),
+            }
         })
         .collect()
 }
