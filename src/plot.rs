@@ -162,7 +162,7 @@ pub struct Boundary {
 ///
 /// # Errors
 /// [`PlotError::UnsupportedFormat`] for another extension,
-/// [`PlotError::InvalidBoundary`] for a grid that does not match `nx × ny` or
+/// [`PlotError::InvalidBoundary`] for a grid (or confidence) that does not match `nx × ny` or
 /// an empty or non-finite range, [`PlotError::Write`] when the directory cannot
 /// be written, and [`PlotError::Draw`] / [`PlotError::Font`] if `plotters` fails.
 pub fn plot(
@@ -281,6 +281,14 @@ fn validate_boundary(b: &Boundary) -> Result<(), String> {
             b.nx,
             b.ny
         ));
+    }
+    if let Some(conf) = &b.confidence {
+        if conf.len() != cells {
+            return Err(format!(
+                "confidence has {} cells, expected nx × ny = {cells}",
+                conf.len()
+            ));
+        }
     }
     check_range("x_range", b.x_range)?;
     check_range("y_range", b.y_range)
@@ -1310,6 +1318,13 @@ mod tests {
         let mut flat = fake_moons();
         flat.x_range = (1.0, 1.0);
         assert!(plot(&path, "t", &[], Some(&flat)).is_err());
+        let mut short = fake_moons();
+        short.confidence.as_mut().unwrap().pop();
+        let err = plot(&path, "t", &[], Some(&short)).unwrap_err();
+        assert!(
+            err.to_string().contains("confidence has 29999 cells"),
+            "{err}"
+        );
         assert!(dir.entries().is_empty());
     }
 
@@ -1323,6 +1338,217 @@ mod tests {
             YAxis::for_panel(&loss_panel(&fake_history(5))),
             YAxis::Linear(_)
         ));
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, coded) in cases {
+            assert_eq!(base64(plain.as_bytes()), coded, "{plain:?}");
+        }
+        assert_eq!(base64(&[0xfb, 0xff, 0xbf]), "+/+/");
+    }
+
+    /// The inverse of [`base64`], for the tests.
+    fn unbase64(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let digits: Vec<u32> = text
+            .bytes()
+            .filter(|&c| c != b'=')
+            .map(|c| ALPHABET.iter().position(|&a| a == c).expect("base64 digit") as u32)
+            .collect();
+        let mut out = Vec::new();
+        for chunk in digits.chunks(4) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &d)| n | d << (18 - 6 * i));
+            out.extend(&n.to_be_bytes()[1..chunk.len()]);
+        }
+        out
+    }
+
+    /// Decodes a PNG into (width, height, RGB bytes).
+    fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut reader = png::Decoder::new(bytes).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    #[test]
+    fn svg_boundary_is_one_embedded_png_of_the_grid() {
+        let b = fake_moons();
+        let svg = String::from_utf8(
+            render(Path::new("b.svg"), "moons", &fake_history(5), Some(&b)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(svg.matches("<image").count(), 1);
+        // No per-cell rectangles: a handful for backgrounds and legends only.
+        assert!(
+            svg.matches("<rect").count() < 10,
+            "{}",
+            svg.matches("<rect").count()
+        );
+        assert!(
+            !svg.to_lowercase().contains("#010203"),
+            "the marker is left"
+        );
+        let prefix = "href=\"data:image/png;base64,";
+        let at = svg.find(prefix).expect("a PNG data URL") + prefix.len();
+        let coded = &svg[at..at + svg[at..].find('"').unwrap()];
+        let (w, h, rgb) = decode_png(&unbase64(coded));
+        assert_eq!((w, h), (b.nx as u32, b.ny as u32));
+        assert_eq!(rgb, boundary_rgb(&b));
+        // The top-left pixel is the cell at the smallest x and the largest y.
+        let RGBColor(r, g, bl) = cell_color(&b, (b.ny - 1) * b.nx);
+        assert_eq!(rgb[..3], [r, g, bl]);
+    }
+
+    #[test]
+    fn confidence_shades_from_near_white_at_a_tie_to_the_class_tint() {
+        let mut b = fake_moons();
+        let r = 0;
+        let class = b.grid[r];
+        let conf = b.confidence.as_mut().unwrap();
+        conf[r] = 1.0;
+        assert_eq!(cell_color(&b, r), lighten(class_color(class), SURE_TINT));
+        b.confidence.as_mut().unwrap()[r] = 0.5;
+        assert_eq!(cell_color(&b, r), lighten(class_color(class), TIE_TINT));
+        b.confidence.as_mut().unwrap()[r] = 0.75;
+        let RGBColor(red, _, _) = cell_color(&b, r);
+        let (sure, tie) = (
+            lighten(class_color(class), SURE_TINT).0,
+            lighten(class_color(class), TIE_TINT).0,
+        );
+        assert!((sure.min(tie)..=sure.max(tie)).contains(&red));
+        b.confidence = None;
+        assert_eq!(cell_color(&b, r), lighten(class_color(class), SURE_TINT));
+    }
+
+    #[test]
+    fn png_boundary_has_no_hard_edges() {
+        let mut b = fake_moons();
+        b.points.clear();
+        let bytes = render(Path::new("b.png"), "t", &fake_history(5), Some(&b)).unwrap();
+        let (w, _, rgb) = decode_png(&bytes);
+        // Inside the boundary panel's plot (the third panel), away from the axes.
+        let px = |x: usize, y: usize| &rgb[(y * w as usize + x) * 3..][..3];
+        let mut steepest = 0;
+        for y in 140..420 {
+            for x in 1230..1640 {
+                for (a, c) in px(x, y).iter().zip(px(x + 1, y)) {
+                    steepest = steepest.max(a.abs_diff(*c));
+                }
+                for (a, c) in px(x, y).iter().zip(px(x, y + 1)) {
+                    steepest = steepest.max(a.abs_diff(*c));
+                }
+            }
+        }
+        // The sharpest edge (the white band across the class switch) is a
+        // gradient of a few levels per pixel, not a jump between the tints.
+        let RGBColor(r0, g0, b0) = lighten(class_color(0), SURE_TINT);
+        let RGBColor(r1, g1, b1) = lighten(class_color(1), SURE_TINT);
+        let jump = [r0.abs_diff(r1), g0.abs_diff(g1), b0.abs_diff(b1)];
+        assert!(steepest > 0, "the panel is flat");
+        assert!(
+            steepest * 4 < *jump.iter().max().unwrap(),
+            "steepest step {steepest}"
+        );
+    }
+
+    #[test]
+    fn the_boundary_legend_sits_above_the_plot() {
+        let svg = String::from_utf8(
+            render(
+                Path::new("b.svg"),
+                "moons",
+                &fake_history(5),
+                Some(&fake_moons()),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let attr = |tag: &str, name: &str| -> f64 {
+            let key = format!(" {name}=\"");
+            let from = tag.find(&key).unwrap() + key.len();
+            tag[from..from + tag[from..].find('"').unwrap()]
+                .parse()
+                .unwrap()
+        };
+        let image = &svg[svg.find("<image").unwrap()..];
+        let top = attr(image, "y");
+        for label in ["class 0", "class 1"] {
+            let at = svg
+                .find(&format!(">\n{label}\n</text>"))
+                .or_else(|| svg.find(&format!(">{label}</text>")));
+            let text_start = svg[..at.expect(label)].rfind("<text").unwrap();
+            let y = attr(&svg[text_start..], "y");
+            assert!(y + 8.0 < top, "{label} at y {y}, plot top {top}");
+        }
+    }
+
+    #[test]
+    fn log_ticks_are_at_least_three_and_round() {
+        for (lo, hi) in [
+            (0.08, 3.0),
+            (1e-4 / 1.2, 0.7 * 1.2),
+            (0.9, 30.0),
+            (2e-7, 5.0),
+            (0.31, 9.5),
+        ] {
+            let ticks = log_ticks(lo, hi);
+            assert!(ticks.len() >= 3, "{lo}..{hi}: {ticks:?}");
+            assert!(ticks.len() <= 10, "{lo}..{hi}: {ticks:?}");
+            assert!(ticks.iter().all(|t| (lo..=hi).contains(t)), "{ticks:?}");
+        }
+        assert_eq!(log_ticks(0.08, 3.0), [0.1, 0.2, 0.5, 1.0, 2.0]);
+        assert_eq!(log_ticks(5e-5, 0.9), [1e-4, 1e-3, 1e-2, 0.1]);
+        let labels: Vec<String> = [1e-6, 3e-4, 0.001, 0.3, 1.0, 20.0, 5e5]
+            .iter()
+            .map(|&v| tick_label(v))
+            .collect();
+        assert_eq!(labels, ["1e-6", "0.0003", "0.001", "0.3", "1", "20", "5e5"]);
+    }
+
+    #[test]
+    fn a_log_loss_axis_says_so_and_has_three_ticks() {
+        // Losses from 0.7 to 0.02 (35×): the axis goes log over less than two decades.
+        let history: Vec<EpochPoint> = (1..=30)
+            .map(|e| EpochPoint {
+                epoch: e,
+                train_loss: 0.7 * (0.02f64 / 0.7).powf((e - 1) as f64 / 29.0),
+                test_loss: None,
+                train_accuracy: None,
+                test_accuracy: None,
+            })
+            .collect();
+        let svg =
+            String::from_utf8(render(Path::new("l.svg"), "t", &history, None).unwrap()).unwrap();
+        assert_text(&svg, "loss (log scale)", "log axis");
+        let texts = svg_texts(&svg);
+        let ticks: Vec<&String> = texts
+            .iter()
+            .filter(|t| ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"].contains(&t.as_str()))
+            .collect();
+        assert!(ticks.len() >= 3, "{texts:?}");
+        // A linear axis says nothing.
+        let svg =
+            String::from_utf8(render(Path::new("l.svg"), "t", &fake_history(5), None).unwrap())
+                .unwrap();
+        assert!(!svg.contains("log scale"));
+        assert_text(&svg, "loss", "linear axis");
     }
 
     /// Renders the examples to /tmp for a look: `cargo test --lib plot -- --ignored`.

@@ -183,7 +183,16 @@ impl Settings {
     /// Resolves the flags of `a` (see [`Settings`]).
     pub fn resolve(a: &TrainArgs) -> Settings {
         let set = loads_as_generated(&a.data);
-        let d = set.and_then(train_defaults).unwrap_or(GENERAL);
+        Self::resolve_with(a, set, set.and_then(train_defaults))
+    }
+
+    /// [`resolve`](Self::resolve) with the generated set and its defaults given.
+    fn resolve_with(
+        a: &TrainArgs,
+        set: Option<&'static str>,
+        defaults: Option<TrainDefaults>,
+    ) -> Settings {
+        let d = defaults.unwrap_or(GENERAL);
         let lr_default = if a.optimizer.is_none() {
             d.lr
         } else {
@@ -1013,4 +1022,178 @@ fn boundary<T: Float>(trainer: &Trainer<T>, data: &Dataset) -> Result<Boundary> 
         points,
         confidence: Some(confidence),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// `TrainArgs` parsed from flags, as `backprop train` parses them.
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: TrainArgs,
+    }
+
+    fn args(flags: &[&str]) -> TrainArgs {
+        let argv = std::iter::once("train").chain(flags.iter().copied());
+        Cli::try_parse_from(argv).expect("valid flags").args
+    }
+
+    /// Defaults unlike the general ones in every field, so each is visible.
+    const ODD: TrainDefaults = TrainDefaults {
+        hidden: &[5, 6],
+        activation: Activation::Gelu,
+        optimizer: OptimKind::AdamW,
+        lr: 0.123,
+        epochs: 7,
+        batch_size: 9,
+        noise: 0.33,
+    };
+
+    fn resolve(flags: &[&str]) -> Settings {
+        Settings::resolve_with(&args(flags), Some("moons"), Some(ODD))
+    }
+
+    #[test]
+    fn each_omitted_flag_takes_the_set_default_on_its_own() {
+        let all = resolve(&["--data", "moons"]);
+        assert_eq!(
+            (
+                all.layers.clone(),
+                all.hidden.clone(),
+                all.activation,
+                all.optimizer
+            ),
+            (None, vec![5, 6], Activation::Gelu, OptimKind::AdamW)
+        );
+        assert_eq!(
+            (all.lr, all.epochs, all.batch_size, all.noise),
+            (0.123, 7, 9, 0.33)
+        );
+        assert!(all.given.is_empty());
+        // One flag given: the other six keep the set's defaults.
+        for (flag, value) in [
+            ("--layers", "2,3,2"),
+            ("--activation", "sigmoid"),
+            ("--lr", "0.5"),
+            ("--epochs", "1"),
+            ("--batch-size", "4"),
+            ("--noise", "0"),
+        ] {
+            let s = resolve(&["--data", "moons", flag, value]);
+            assert_eq!(s.given, [flag]);
+            let mut expected = all.clone();
+            match flag {
+                "--layers" => expected.layers = Some(vec![2, 3, 2]),
+                "--activation" => expected.activation = Activation::Sigmoid,
+                "--lr" => expected.lr = 0.5,
+                "--epochs" => expected.epochs = 1,
+                "--batch-size" => expected.batch_size = 4,
+                _ => expected.noise = 0.0,
+            }
+            expected.given = vec![flag];
+            assert_eq!(s, expected, "{flag}");
+        }
+    }
+
+    #[test]
+    fn lr_takes_the_set_default_only_without_optimizer() {
+        let s = resolve(&["--data", "moons", "--optimizer", "sgd"]);
+        assert_eq!((s.optimizer, s.lr), (OptimKind::Sgd, GENERAL.lr));
+        assert_eq!(
+            (s.activation, s.epochs, s.noise),
+            (Activation::Gelu, 7, 0.33)
+        );
+        let s = resolve(&["--data", "moons", "--optimizer", "sgd", "--lr", "0.2"]);
+        assert_eq!((s.optimizer, s.lr), (OptimKind::Sgd, 0.2));
+        assert_eq!(resolve(&["--data", "moons", "--epochs", "3"]).lr, 0.123);
+    }
+
+    #[test]
+    fn file_data_keeps_the_general_defaults() {
+        let s = Settings::resolve(&args(&["--data", "/no/such/file.csv"]));
+        assert_eq!(s.set, None);
+        assert_eq!(s.hidden, [64]);
+        assert_eq!(
+            (s.activation, s.optimizer),
+            (Activation::Relu, OptimKind::Sgd)
+        );
+        assert_eq!((s.lr, s.epochs, s.batch_size, s.noise), (0.01, 10, 32, 0.1));
+    }
+
+    #[test]
+    fn the_settings_line_names_the_set_and_what_was_given() {
+        let layers = [2, 5, 6, 2];
+        assert_eq!(
+            resolve(&["--data", "moons"]).line(&layers, "moons"),
+            "settings: --layers 2,5,6,2 --activation gelu --optimizer adamw --lr 0.123 --epochs 7 --batch-size 9 --noise 0.33 (defaults for moons)"
+        );
+        assert!(resolve(&["--data", "moons", "--epochs", "2", "--lr", "1"])
+            .line(&layers, "moons")
+            .ends_with("--epochs 2 --batch-size 9 --noise 0.33 (defaults for moons, except --lr --epochs as given)"));
+        let every = [
+            "--data",
+            "moons",
+            "--layers",
+            "2,5,6,2",
+            "--activation",
+            "gelu",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "0.123",
+            "--epochs",
+            "7",
+            "--batch-size",
+            "9",
+            "--noise",
+            "0.33",
+        ];
+        assert!(resolve(&every)
+            .line(&layers, "moons")
+            .ends_with("(as given)"));
+    }
+
+    #[test]
+    fn divergence_warns_once_past_10x_the_lowest_earlier_mean_and_1e_3() {
+        let mut d = Divergence::new(&[]);
+        let losses = [0.7, 0.1, 0.01, 0.05, 0.099, 0.11, 0.5, 2.0];
+        let warned: Vec<usize> = losses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &l)| d.check(i + 1, l, 0.2).map(|_| i + 1))
+            .collect();
+        // 0.11 is the first mean past 10 × 0.01; 0.5 and 2.0 are not warned again.
+        assert_eq!(warned, [6]);
+        let mut d = Divergence::new(&[]);
+        let msg = [0.01, 0.2]
+            .iter()
+            .enumerate()
+            .find_map(|(i, &l)| d.check(i + 1, l, 0.2));
+        let msg = msg.expect("a warning");
+        assert!(
+            msg.contains("epoch 2") && msg.contains("smaller --lr"),
+            "{msg}"
+        );
+        // Below 1e-3 a 10× rise is noise around convergence, not a divergence.
+        let mut d = Divergence::new(&[]);
+        assert!([1e-6, 1e-5, 9e-4]
+            .iter()
+            .all(|&l| d.check(1, l, 0.1).is_none()));
+        // A resumed run remembers its checkpoint's epochs.
+        let earlier = [EpochPoint {
+            epoch: 1,
+            train_loss: 0.001,
+            test_loss: None,
+            train_accuracy: None,
+            test_accuracy: None,
+        }];
+        assert!(Divergence::new(&earlier).check(2, 0.02, 0.1).is_some());
+        // NaN is never the lowest.
+        let mut d = Divergence::new(&[]);
+        assert!(d.check(1, f64::NAN, 0.1).is_none());
+        assert!(d.check(2, 0.5, 0.1).is_none());
+    }
 }
