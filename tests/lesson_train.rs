@@ -325,7 +325,7 @@ fn eval_warns_when_given_the_training_data_and_only_then() {
         let warnings = lines_with(&stderr, "warning:");
         assert_eq!(warnings.len(), 1, "{stderr}");
         assert!(
-            warnings[0].contains("trained on") && warnings[0].contains("training rows"),
+            warnings[0].contains("trained on") && warnings[0].contains("include the training rows"),
             "{}",
             warnings[0]
         );

@@ -256,13 +256,7 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         seed: a.seed,
     };
     let data = load_data(&a.data, &m, true, limits, &generated)?;
-    if m.meta.data_fingerprint.as_deref() == Some(fingerprint(&data).as_str()) {
-        eprintln!(
-            "warning: {} is the data {} was trained on (same fingerprint), and eval has no split: the accuracy below is measured on the training rows too; score other data (e.g. another --seed) to measure generalisation",
-            a.data,
-            a.model.display()
-        );
-    }
+    let on_training_data = m.meta.data_fingerprint.as_deref() == Some(fingerprint(&data).as_str());
     let ev = evaluate(&m.mlp, &data, m.loss, m.std.as_ref(), 512)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -272,11 +266,32 @@ pub fn eval(a: EvalArgs) -> Result<()> {
             "{}",
             json!({"loss": ev.loss, "accuracy": ev.accuracy, "confusion": ev.confusion})
         )?;
-        return Ok(());
+    } else {
+        write_report(&mut out, &m, &ev, data.n)?;
     }
+    // After the scores, once they are out: a closed or full stdout stays
+    // the one message.
+    out.flush()?;
+    if on_training_data {
+        eprintln!(
+            "warning: {} is the data {} was trained on (same fingerprint), and eval has no split: the scores above include the training rows; score other data (e.g. another --seed) to measure generalisation",
+            a.data,
+            a.model.display()
+        );
+    }
+    Ok(())
+}
+
+/// `eval`'s text report: loss, accuracy and the confusion matrix.
+fn write_report(
+    out: &mut impl std::io::Write,
+    m: &Loaded,
+    ev: &backprop::train::Evaluation,
+    n: usize,
+) -> Result<()> {
     writeln!(out, "loss {:.6}", ev.loss)?;
     if let Some(acc) = ev.accuracy {
-        writeln!(out, "accuracy {acc:.4} ({} samples)", data.n)?;
+        writeln!(out, "accuracy {acc:.4} ({n} samples)")?;
     }
     if let Some(conf) = &ev.confusion {
         let names = m
