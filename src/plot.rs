@@ -118,7 +118,13 @@ pub struct EpochPoint {
     pub test_accuracy: Option<f64>,
 }
 
-/// A decision boundary for 2-D data: a grid of predicted classes, and the points.
+/// A decision boundary for 2-D data: a grid of predicted classes (with the
+/// model's confidence), and the points.
+///
+/// The grid is drawn as one image, scaled to the plot with smoothing: an SVG
+/// embeds it as a PNG (`<image href="data:image/png;base64,…">`), a PNG
+/// interpolates the cell colours bilinearly per pixel. A grid of 200×200 or
+/// more shows no steps.
 ///
 /// Cell `(i, j)` (column `i < nx` along x, row `j < ny` along y) covers
 /// `x_range.0 + i·dx ..= x_range.0 + (i+1)·dx` with `dx = (x_range.1 − x_range.0) / nx`,
@@ -140,6 +146,11 @@ pub struct Boundary {
     pub classes: usize,
     /// The data points `(x, y, class)`, drawn on top of the grid.
     pub points: Vec<(f64, f64, usize)>,
+    /// The model's probability of each cell's predicted class (same layout
+    /// as `grid`), which shades the cell from near white at a tie
+    /// (1/`classes`) to a light tint of the class colour (1). `None` tints
+    /// every cell fully.
+    pub confidence: Option<Vec<f64>>,
 }
 
 /// Draws the curves (loss panel; accuracy panel when any accuracy is present;
@@ -151,7 +162,7 @@ pub struct Boundary {
 ///
 /// # Errors
 /// [`PlotError::UnsupportedFormat`] for another extension,
-/// [`PlotError::InvalidBoundary`] for a grid that does not match `nx × ny` or
+/// [`PlotError::InvalidBoundary`] for a grid (or confidence) that does not match `nx × ny` or
 /// an empty or non-finite range, [`PlotError::Write`] when the directory cannot
 /// be written, and [`PlotError::Draw`] / [`PlotError::Font`] if `plotters` fails.
 pub fn plot(
@@ -186,7 +197,7 @@ pub fn render(
             path: path.to_path_buf(),
         });
     }
-    let figure = Figure::new(title, history, boundary);
+    let figure = Figure::new(title, history, boundary, format);
     let draw_err = |message| PlotError::Draw {
         path: path.to_path_buf(),
         message,
@@ -229,14 +240,17 @@ fn font_registered() -> bool {
     })
 }
 
-/// Draws the figure as an SVG document.
+/// Draws the figure as an SVG document, the boundary's grid as one embedded image.
 fn render_svg(figure: &Figure) -> Result<String, String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
         figure.draw(&root)?;
     }
-    Ok(svg)
+    match figure.boundary {
+        Some(b) => embed_boundary_image(&svg, b),
+        None => Ok(svg),
+    }
 }
 
 /// Draws the figure into an RGB buffer and encodes it as PNG.
@@ -248,15 +262,7 @@ fn render_png(figure: &Figure) -> Result<Vec<u8>, String> {
         figure.draw(&root)?;
         root.present().map_err(|e| e.to_string())?;
     }
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, w, h);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder
-        .write_header()
-        .and_then(|mut writer| writer.write_image_data(&rgb))
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    encode_png(&rgb, w, h)
 }
 
 /// Checks that a boundary can be drawn; the reason when it cannot.
@@ -275,6 +281,14 @@ fn validate_boundary(b: &Boundary) -> Result<(), String> {
             b.nx,
             b.ny
         ));
+    }
+    if let Some(conf) = &b.confidence {
+        if conf.len() != cells {
+            return Err(format!(
+                "confidence has {} cells, expected nx × ny = {cells}",
+                conf.len()
+            ));
+        }
     }
     check_range("x_range", b.x_range)?;
     check_range("y_range", b.y_range)
@@ -360,11 +374,17 @@ struct Figure<'a> {
     loss: CurvePanel,
     accuracy: Option<CurvePanel>,
     boundary: Option<&'a Boundary>,
+    format: Format,
 }
 
 impl<'a> Figure<'a> {
     /// Sorts the history into panels.
-    fn new(title: &'a str, history: &[EpochPoint], boundary: Option<&'a Boundary>) -> Self {
+    fn new(
+        title: &'a str,
+        history: &[EpochPoint],
+        boundary: Option<&'a Boundary>,
+        format: Format,
+    ) -> Self {
         let has_accuracy = history
             .iter()
             .any(|p| p.train_accuracy.is_some() || p.test_accuracy.is_some());
@@ -374,6 +394,7 @@ impl<'a> Figure<'a> {
             loss: loss_panel(history),
             accuracy: has_accuracy.then(|| accuracy_panel(history)),
             boundary,
+            format,
         }
     }
 
@@ -400,7 +421,7 @@ impl<'a> Figure<'a> {
             draw_curves(next()?, acc, self.epochs.clone())?;
         }
         if let Some(b) = self.boundary {
-            draw_boundary(next()?, b)?;
+            draw_boundary(next()?, b, self.format)?;
         }
         root.present().map_err(msg)
     }
@@ -524,8 +545,61 @@ fn draw_curves<DB: DrawingBackend>(
     epochs: Range<i64>,
 ) -> Result<(), String> {
     match YAxis::for_panel(panel) {
-        YAxis::Linear(y) => draw_curves_on(area, panel, epochs, y),
-        YAxis::Log(y) => draw_curves_on(area, panel, epochs, y.log_scale()),
+        YAxis::Linear(y) => draw_curves_on(area, panel, epochs, y, None),
+        YAxis::Log(y) => {
+            let ticks = log_ticks(y.start, y.end);
+            draw_curves_on(area, panel, epochs, y.log_scale(), Some(&ticks))
+        }
+    }
+}
+
+/// The ticks of a log axis over `lo..hi`: powers of ten when at least 3 fit
+/// (every 2nd, 3rd… when more than 8 do), else 1-2-5 steps, else 1…9 steps
+/// of each decade; at least 3 for any span of 10× or more.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (first, last) = (lo.log10().floor() as i32 - 1, hi.log10().ceil() as i32);
+    let steps = |mantissas: &[u32]| -> Vec<f64> {
+        (first..=last)
+            .flat_map(|e| mantissas.iter().map(move |&m| tick_value(m, e)))
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let decades = steps(&[1]);
+    if decades.len() >= 3 {
+        let every = decades.len().div_ceil(8);
+        return decades.into_iter().step_by(every).collect();
+    }
+    for mantissas in [&[1, 2, 5][..], &[1, 2, 3, 4, 5, 6, 7, 8, 9]] {
+        let ticks = steps(mantissas);
+        if ticks.len() >= 3 {
+            return ticks;
+        }
+    }
+    steps(&[1, 2, 3, 4, 5, 6, 7, 8, 9])
+}
+
+/// `m · 10^e`, as close as f64 gets (`3 · 10⁻¹` is 0.3, not 0.30000000000000004).
+fn tick_value(m: u32, e: i32) -> f64 {
+    if e >= 0 {
+        f64::from(m) * 10f64.powi(e)
+    } else {
+        f64::from(m) / 10f64.powi(-e)
+    }
+}
+
+/// A log-axis tick label: `0.001`, `0.5`, `20`, or `1e-6` past four decimals or digits.
+fn tick_label(v: f64) -> String {
+    let e = v.log10().floor() as i32;
+    if (-4..0).contains(&e) {
+        format!("{v:.*}", (-e) as usize)
+    } else if (0..5).contains(&e) {
+        format!("{v:.0}")
+    } else {
+        let m = (v / 10f64.powi(e)).round();
+        format!("{m}e{e}")
     }
 }
 
@@ -535,31 +609,41 @@ fn draw_curves_on<DB, Y>(
     panel: &CurvePanel,
     epochs: Range<i64>,
     y: Y,
+    log_ticks: Option<&[f64]>,
 ) -> Result<(), String>
 where
     DB: DrawingBackend,
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
+    let y_desc = match log_ticks {
+        Some(_) => format!("{} (log scale)", panel.y_desc),
+        None => panel.y_desc.to_string(),
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(panel.caption, font(20.0))
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(64)
-        .build_cartesian_2d(epochs, y)
+        .build_cartesian_2d(epochs.clone(), y)
         .map_err(msg)?;
-    chart
-        .configure_mesh()
-        .x_desc("epoch")
-        .y_desc(panel.y_desc)
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc("epoch")
+        .y_desc(y_desc)
         .x_labels(8)
         .y_labels(8)
         .label_style(font(14.0))
         .axis_desc_style(font(16.0))
         .light_line_style(BLACK.mix(0.05))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(msg)?;
+        .bold_line_style(BLACK.mix(0.12));
+    if log_ticks.is_some() {
+        // plotters' own log ticks can be a single one ("0.1"): ours instead.
+        mesh.disable_y_mesh().disable_y_axis();
+    }
+    mesh.draw().map_err(msg)?;
+    if let Some(ticks) = log_ticks {
+        draw_log_ticks(area, &mut chart, epochs, ticks)?;
+    }
     let mut drawn = 0;
     for series in panel.series.iter().filter(|s| !s.points.is_empty()) {
         draw_series(&mut chart, series)?;
@@ -580,6 +664,42 @@ where
         .border_style(BLACK.mix(0.4))
         .draw()
         .map_err(msg)
+}
+
+/// Draws the ticks of a log y axis: a grid line across the plot, a tick
+/// mark and a label left of the axis for each value.
+fn draw_log_ticks<'a, DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordi64, Y>>,
+    epochs: Range<i64>,
+    ticks: &[f64],
+) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64>,
+{
+    let (bx, by) = area.get_base_pixel();
+    let style = font(14.0).pos(Pos::new(HPos::Right, VPos::Center));
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let axis_x = xs.start - bx - 1;
+    area.draw(&PathElement::new(
+        vec![(axis_x, ys.start - by), (axis_x, ys.end - by)],
+        BLACK,
+    ))
+    .map_err(msg)?;
+    for &v in ticks {
+        let line = [(epochs.start, v), (epochs.end, v)];
+        chart
+            .draw_series(std::iter::once(PathElement::new(line, BLACK.mix(0.12))))
+            .map_err(msg)?;
+        let (x, y) = chart.backend_coord(&(epochs.start, v));
+        let (x, y) = (x - bx, y - by);
+        area.draw(&PathElement::new(vec![(x - 5, y), (x, y)], BLACK))
+            .map_err(msg)?;
+        area.draw_text(&tick_label(v), &style, (x - 8, y))
+            .map_err(msg)?;
+    }
+    Ok(())
 }
 
 /// Draws one series as a line (with markers when short) and registers its legend entry.
@@ -637,16 +757,165 @@ fn lighten(RGBColor(r, g, b): RGBColor, t: f64) -> RGBColor {
     RGBColor(mix(r), mix(g), mix(b))
 }
 
-/// Draws the decision-boundary panel: class regions, then points, then a legend.
-fn draw_boundary<DB: DrawingBackend>(
+/// The colour a marker rectangle has in an SVG before [`render_svg`] swaps
+/// it for the boundary's embedded image (no other element uses it).
+const RASTER_MARKER: RGBColor = RGBColor(1, 2, 3);
+/// Lightening of a cell's class colour where the model is sure (confidence 1).
+const SURE_TINT: f64 = 0.45;
+/// Lightening of a cell's class colour at a tie (confidence 1/classes): near white.
+const TIE_TINT: f64 = 0.94;
+/// Height of the boundary panel's head band (caption, then the legend row).
+const BOUNDARY_HEAD: u32 = 62;
+
+/// The colour of cell `r` of a boundary: its class's colour lightened by how
+/// unsure the model is there, from [`SURE_TINT`] (sure) to [`TIE_TINT`] (a tie).
+fn cell_color(b: &Boundary, r: usize) -> RGBColor {
+    let class = b.grid[r];
+    let k = b.classes.max(class + 1).max(2) as f64;
+    let sure = match &b.confidence {
+        Some(conf) if conf[r].is_finite() => {
+            ((conf[r] - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0)
+        }
+        _ => 1.0,
+    };
+    lighten(class_color(class), TIE_TINT + (SURE_TINT - TIE_TINT) * sure)
+}
+
+/// The boundary as an `nx × ny` RGB image, top row first (largest y).
+fn boundary_rgb(b: &Boundary) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(b.nx * b.ny * 3);
+    for j in (0..b.ny).rev() {
+        for i in 0..b.nx {
+            let RGBColor(r, g, bl) = cell_color(b, j * b.nx + i);
+            rgb.extend([r, g, bl]);
+        }
+    }
+    rgb
+}
+
+/// Encodes an RGB image (top row first) as PNG.
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(rgb))
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Standard base64 (RFC 4648, with `=` padding), as a `data:` URL needs.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Replaces the marker rectangle in `svg` by the boundary's image, scaled to
+/// the rectangle (the viewer smooths it); an error when there is no marker.
+fn embed_boundary_image(svg: &str, b: &Boundary) -> Result<String, String> {
+    let fill = format!(
+        "fill=\"#{:02X}{:02X}{:02X}\"",
+        RASTER_MARKER.0, RASTER_MARKER.1, RASTER_MARKER.2
+    );
+    let at = svg
+        .find(&fill)
+        .or_else(|| svg.find(&fill.to_lowercase()))
+        .ok_or("the boundary's place in the SVG was not found")?;
+    let start = svg[..at].rfind("<rect").ok_or("marker without <rect")?;
+    let end = at + svg[at..].find("/>").ok_or("unterminated marker")? + 2;
+    let tag = &svg[start..end];
+    let attr = |name: &str| -> Result<&str, String> {
+        let key = format!(" {name}=\"");
+        let from = tag.find(&key).ok_or(format!("marker without {name}"))? + key.len();
+        let len = tag[from..].find('"').ok_or("unterminated attribute")?;
+        Ok(&tag[from..from + len])
+    };
+    let png = encode_png(&boundary_rgb(b), b.nx as u32, b.ny as u32)?;
+    let image = format!(
+        "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"data:image/png;base64,{}\"/>",
+        attr("x")?,
+        attr("y")?,
+        attr("width")?,
+        attr("height")?,
+        base64(&png)
+    );
+    Ok(format!("{}{image}{}", &svg[..start], &svg[end..]))
+}
+
+/// Paints the boundary pixel by pixel into a plotting area of a bitmap,
+/// interpolating the cell colours bilinearly (no staircase at any size).
+fn paint_boundary<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     b: &Boundary,
 ) -> Result<(), String> {
+    let (w, h) = area.dim_in_pixel();
+    let cells: Vec<[f64; 3]> = (0..b.nx * b.ny)
+        .map(|r| {
+            let RGBColor(red, g, bl) = cell_color(b, r);
+            [f64::from(red), f64::from(g), f64::from(bl)]
+        })
+        .collect();
+    // Cell coordinate of a pixel centre, and its two neighbours and weight.
+    let axis = |p: u32, len: u32, n: usize, flip: bool| {
+        let f = (f64::from(p) + 0.5) / f64::from(len.max(1));
+        let f = if flip { 1.0 - f } else { f };
+        let c = (f * n as f64 - 0.5).clamp(0.0, (n - 1) as f64);
+        let lo = c.floor() as usize;
+        (lo, (lo + 1).min(n - 1), c - lo as f64)
+    };
+    let xs: Vec<_> = (0..w).map(|px| axis(px, w, b.nx, false)).collect();
+    for py in 0..h {
+        let (j0, j1, ty) = axis(py, h, b.ny, true);
+        for (px, &(i0, i1, tx)) in xs.iter().enumerate() {
+            let at = |i: usize, j: usize| &cells[j * b.nx + i];
+            let mut rgb = [0u8; 3];
+            for (c, out) in rgb.iter_mut().enumerate() {
+                let top = at(i0, j0)[c] * (1.0 - tx) + at(i1, j0)[c] * tx;
+                let bottom = at(i0, j1)[c] * (1.0 - tx) + at(i1, j1)[c] * tx;
+                *out = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
+            }
+            let color = RGBColor(rgb[0], rgb[1], rgb[2]);
+            area.draw_pixel((px as i32, py as i32), &color)
+                .map_err(msg)?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws the decision-boundary panel: the caption and the class legend in a
+/// band above the plot (never over the points), the shaded regions, then the points.
+fn draw_boundary<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    b: &Boundary,
+    format: Format,
+) -> Result<(), String> {
     let (x0, x1) = b.x_range;
     let (y0, y1) = b.y_range;
-    let mut chart = ChartBuilder::on(area)
-        .caption("decision boundary", font(20.0))
+    let (head, body) = area.split_vertically(BOUNDARY_HEAD);
+    let (w, _) = head.dim_in_pixel();
+    let centre = i32::try_from(w / 2).unwrap_or(0);
+    let caption = font(20.0).pos(Pos::new(HPos::Center, VPos::Center));
+    head.draw_text("decision boundary", &caption, (centre, 20))
+        .map_err(msg)?;
+    let mut chart = ChartBuilder::on(&body)
         .margin(12)
+        .margin_top(4)
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, y0..y1)
@@ -662,49 +931,20 @@ fn draw_boundary<DB: DrawingBackend>(
         .axis_desc_style(font(16.0))
         .draw()
         .map_err(msg)?;
-    chart.draw_series(region_cells(b)).map_err(msg)?;
-    draw_class_points(&mut chart, b)
-}
-
-/// The grid as rectangles, one per run of equal classes in a row.
-fn region_cells(b: &Boundary) -> Vec<Rectangle<(f64, f64)>> {
-    let dx = (b.x_range.1 - b.x_range.0) / b.nx as f64;
-    let dy = (b.y_range.1 - b.y_range.0) / b.ny as f64;
-    let mut cells = Vec::new();
-    for (j, row) in b.grid.chunks(b.nx).enumerate() {
-        let (ya, yb) = (
-            b.y_range.0 + j as f64 * dy,
-            b.y_range.0 + (j + 1) as f64 * dy,
-        );
-        for (start, end, class) in runs(row) {
-            let (xa, xb) = (
-                b.x_range.0 + start as f64 * dx,
-                b.x_range.0 + end as f64 * dx,
-            );
-            let style = lighten(class_color(class), 0.6).filled();
-            cells.push(Rectangle::new([(xa, ya), (xb, yb)], style));
-        }
+    let plot_area = chart.plotting_area().strip_coord_spec();
+    match format {
+        Format::Svg => plot_area.fill(&RASTER_MARKER).map_err(msg)?,
+        Format::Png => paint_boundary(&plot_area, b)?,
     }
-    cells
+    let classes = draw_class_points(&mut chart, b)?;
+    draw_class_legend(&head, &classes, centre, 47)
 }
 
-/// Maximal runs of equal values: `(start, end_exclusive, value)`.
-fn runs(row: &[usize]) -> Vec<(usize, usize, usize)> {
-    let mut out: Vec<(usize, usize, usize)> = Vec::new();
-    for (i, &c) in row.iter().enumerate() {
-        match out.last_mut() {
-            Some(last) if last.2 == c => last.1 = i + 1,
-            _ => out.push((i, i + 1, c)),
-        }
-    }
-    out
-}
-
-/// Draws the points, one series (and legend entry) per class present.
+/// Draws the points of each class present; returns those classes.
 fn draw_class_points<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     b: &Boundary,
-) -> Result<(), String> {
+) -> Result<Vec<usize>, String> {
     let inside = |&&(x, y, _): &&(f64, f64, usize)| {
         (b.x_range.0..=b.x_range.1).contains(&x) && (b.y_range.0..=b.y_range.1).contains(&y)
     };
@@ -716,7 +956,7 @@ fn draw_class_points<'a, DB: DrawingBackend + 'a>(
         .max()
         .unwrap_or(0)
         .max(b.classes);
-    let mut labelled = false;
+    let mut present = Vec::new();
     for class in 0..classes {
         let pts: Vec<(f64, f64)> = b
             .points
@@ -728,42 +968,51 @@ fn draw_class_points<'a, DB: DrawingBackend + 'a>(
         if pts.is_empty() {
             continue;
         }
-        draw_points_of_class(chart, &pts, class)?;
-        labelled = true;
+        let fill = class_color(class).filled();
+        let edge = BLACK.mix(0.7).stroke_width(1);
+        let dot = move |p: (f64, f64)| {
+            EmptyElement::at(p) + Circle::new((0, 0), 4, fill) + Circle::new((0, 0), 4, edge)
+        };
+        chart
+            .draw_series(pts.iter().map(|&p| dot(p)))
+            .map_err(msg)?;
+        present.push(class);
     }
-    if !labelled {
-        return Ok(());
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(15.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(msg)
+    Ok(present)
 }
 
-/// Draws the points of one class as outlined dots, with a legend entry.
-fn draw_points_of_class<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    pts: &[(f64, f64)],
-    class: usize,
+/// The legend of the boundary panel: one dot and name per class, in a row
+/// centred on `centre` at height `y` of the head band.
+fn draw_class_legend<DB: DrawingBackend>(
+    head: &DrawingArea<DB, Shift>,
+    classes: &[usize],
+    centre: i32,
+    y: i32,
 ) -> Result<(), String> {
-    let color = class_color(class);
-    let fill = color.filled();
-    let edge = BLACK.mix(0.7).stroke_width(1);
-    let dot = move |p: (f64, f64)| {
-        EmptyElement::at(p) + Circle::new((0, 0), 4, fill) + Circle::new((0, 0), 4, edge)
-    };
-    let legend_dot = move |p: (i32, i32)| {
-        EmptyElement::at(p) + Circle::new((0, 0), 4, fill) + Circle::new((0, 0), 4, edge)
-    };
-    chart
-        .draw_series(pts.iter().map(|&p| dot(p)))
-        .map_err(msg)?
-        .label(format!("class {class}"))
-        .legend(legend_dot);
+    if classes.is_empty() {
+        return Ok(());
+    }
+    let style = font(15.0).pos(Pos::new(HPos::Left, VPos::Center));
+    let labels: Vec<String> = classes.iter().map(|c| format!("class {c}")).collect();
+    let widths: Vec<i32> = labels
+        .iter()
+        .map(|l| {
+            head.estimate_text_size(l, &style)
+                .map_or(60, |(w, _)| i32::try_from(w).unwrap_or(60))
+        })
+        .collect();
+    // Each entry: dot (radius 5), 8 px gap, the text, 24 px to the next.
+    let total: i32 = widths.iter().map(|w| 18 + w).sum::<i32>() + 24 * (classes.len() as i32 - 1);
+    let mut x = centre - total / 2;
+    for ((&class, label), w) in classes.iter().zip(&labels).zip(&widths) {
+        let color = class_color(class);
+        head.draw(&Circle::new((x + 5, y), 5, color.filled()))
+            .map_err(msg)?;
+        head.draw(&Circle::new((x + 5, y), 5, BLACK.mix(0.7).stroke_width(1)))
+            .map_err(msg)?;
+        head.draw_text(label, &style, (x + 18, y)).map_err(msg)?;
+        x += 18 + w + 24;
+    }
     Ok(())
 }
 
@@ -831,15 +1080,17 @@ mod tests {
             points.push((t.cos() + jx, t.sin() + jy, 0));
             points.push((1.0 - t.cos() - jy, 0.5 - t.sin() + jx, 1));
         }
-        let (nx, ny) = (120, 90);
+        let (nx, ny) = (200, 150);
         let (x_range, y_range) = ((-1.6, 2.6), (-1.1, 1.6));
         let mut grid = Vec::with_capacity(nx * ny);
+        let mut confidence = Vec::with_capacity(nx * ny);
         for j in 0..ny {
             let y = y_range.0 + (j as f64 + 0.5) * (y_range.1 - y_range.0) / ny as f64;
             for i in 0..nx {
                 let x = x_range.0 + (i as f64 + 0.5) * (x_range.1 - x_range.0) / nx as f64;
                 let edge = 0.25 - 0.55 * (2.2 * (x - 0.5)).sin();
                 grid.push(usize::from(y < edge));
+                confidence.push(0.5 + 0.5 * (4.0 * (y - edge).abs()).tanh());
             }
         }
         Boundary {
@@ -850,6 +1101,7 @@ mod tests {
             grid,
             classes: 2,
             points,
+            confidence: Some(confidence),
         }
     }
 
@@ -932,7 +1184,7 @@ mod tests {
             let bytes = fs::read(&path).unwrap();
             assert_eq!(bytes[..8], PNG_SIGNATURE, "{name}");
             assert_eq!(png_size(&bytes), size, "{name}");
-            assert_eq!(Figure::new("run", hist, boundary).size(), size);
+            assert_eq!(Figure::new("run", hist, boundary, Format::Png).size(), size);
         }
     }
 
@@ -1066,13 +1318,14 @@ mod tests {
         let mut flat = fake_moons();
         flat.x_range = (1.0, 1.0);
         assert!(plot(&path, "t", &[], Some(&flat)).is_err());
+        let mut short = fake_moons();
+        short.confidence.as_mut().unwrap().pop();
+        let err = plot(&path, "t", &[], Some(&short)).unwrap_err();
+        assert!(
+            err.to_string().contains("confidence has 29999 cells"),
+            "{err}"
+        );
         assert!(dir.entries().is_empty());
-    }
-
-    #[test]
-    fn runs_merge_equal_neighbours() {
-        assert_eq!(runs(&[0, 0, 1, 1, 1, 0]), [(0, 2, 0), (2, 5, 1), (5, 6, 0)]);
-        assert!(runs(&[]).is_empty());
     }
 
     #[test]
@@ -1085,6 +1338,217 @@ mod tests {
             YAxis::for_panel(&loss_panel(&fake_history(5))),
             YAxis::Linear(_)
         ));
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, coded) in cases {
+            assert_eq!(base64(plain.as_bytes()), coded, "{plain:?}");
+        }
+        assert_eq!(base64(&[0xfb, 0xff, 0xbf]), "+/+/");
+    }
+
+    /// The inverse of [`base64`], for the tests.
+    fn unbase64(text: &str) -> Vec<u8> {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let digits: Vec<u32> = text
+            .bytes()
+            .filter(|&c| c != b'=')
+            .map(|c| ALPHABET.iter().position(|&a| a == c).expect("base64 digit") as u32)
+            .collect();
+        let mut out = Vec::new();
+        for chunk in digits.chunks(4) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &d)| n | d << (18 - 6 * i));
+            out.extend(&n.to_be_bytes()[1..chunk.len()]);
+        }
+        out
+    }
+
+    /// Decodes a PNG into (width, height, RGB bytes).
+    fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut reader = png::Decoder::new(bytes).read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    #[test]
+    fn svg_boundary_is_one_embedded_png_of_the_grid() {
+        let b = fake_moons();
+        let svg = String::from_utf8(
+            render(Path::new("b.svg"), "moons", &fake_history(5), Some(&b)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(svg.matches("<image").count(), 1);
+        // No per-cell rectangles: a handful for backgrounds and legends only.
+        assert!(
+            svg.matches("<rect").count() < 10,
+            "{}",
+            svg.matches("<rect").count()
+        );
+        assert!(
+            !svg.to_lowercase().contains("#010203"),
+            "the marker is left"
+        );
+        let prefix = "href=\"data:image/png;base64,";
+        let at = svg.find(prefix).expect("a PNG data URL") + prefix.len();
+        let coded = &svg[at..at + svg[at..].find('"').unwrap()];
+        let (w, h, rgb) = decode_png(&unbase64(coded));
+        assert_eq!((w, h), (b.nx as u32, b.ny as u32));
+        assert_eq!(rgb, boundary_rgb(&b));
+        // The top-left pixel is the cell at the smallest x and the largest y.
+        let RGBColor(r, g, bl) = cell_color(&b, (b.ny - 1) * b.nx);
+        assert_eq!(rgb[..3], [r, g, bl]);
+    }
+
+    #[test]
+    fn confidence_shades_from_near_white_at_a_tie_to_the_class_tint() {
+        let mut b = fake_moons();
+        let r = 0;
+        let class = b.grid[r];
+        let conf = b.confidence.as_mut().unwrap();
+        conf[r] = 1.0;
+        assert_eq!(cell_color(&b, r), lighten(class_color(class), SURE_TINT));
+        b.confidence.as_mut().unwrap()[r] = 0.5;
+        assert_eq!(cell_color(&b, r), lighten(class_color(class), TIE_TINT));
+        b.confidence.as_mut().unwrap()[r] = 0.75;
+        let RGBColor(red, _, _) = cell_color(&b, r);
+        let (sure, tie) = (
+            lighten(class_color(class), SURE_TINT).0,
+            lighten(class_color(class), TIE_TINT).0,
+        );
+        assert!((sure.min(tie)..=sure.max(tie)).contains(&red));
+        b.confidence = None;
+        assert_eq!(cell_color(&b, r), lighten(class_color(class), SURE_TINT));
+    }
+
+    #[test]
+    fn png_boundary_has_no_hard_edges() {
+        let mut b = fake_moons();
+        b.points.clear();
+        let bytes = render(Path::new("b.png"), "t", &fake_history(5), Some(&b)).unwrap();
+        let (w, _, rgb) = decode_png(&bytes);
+        // Inside the boundary panel's plot (the third panel), away from the axes.
+        let px = |x: usize, y: usize| &rgb[(y * w as usize + x) * 3..][..3];
+        let mut steepest = 0;
+        for y in 140..420 {
+            for x in 1230..1640 {
+                for (a, c) in px(x, y).iter().zip(px(x + 1, y)) {
+                    steepest = steepest.max(a.abs_diff(*c));
+                }
+                for (a, c) in px(x, y).iter().zip(px(x, y + 1)) {
+                    steepest = steepest.max(a.abs_diff(*c));
+                }
+            }
+        }
+        // The sharpest edge (the white band across the class switch) is a
+        // gradient of a few levels per pixel, not a jump between the tints.
+        let RGBColor(r0, g0, b0) = lighten(class_color(0), SURE_TINT);
+        let RGBColor(r1, g1, b1) = lighten(class_color(1), SURE_TINT);
+        let jump = [r0.abs_diff(r1), g0.abs_diff(g1), b0.abs_diff(b1)];
+        assert!(steepest > 0, "the panel is flat");
+        assert!(
+            steepest * 4 < *jump.iter().max().unwrap(),
+            "steepest step {steepest}"
+        );
+    }
+
+    #[test]
+    fn the_boundary_legend_sits_above_the_plot() {
+        let svg = String::from_utf8(
+            render(
+                Path::new("b.svg"),
+                "moons",
+                &fake_history(5),
+                Some(&fake_moons()),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let attr = |tag: &str, name: &str| -> f64 {
+            let key = format!(" {name}=\"");
+            let from = tag.find(&key).unwrap() + key.len();
+            tag[from..from + tag[from..].find('"').unwrap()]
+                .parse()
+                .unwrap()
+        };
+        let image = &svg[svg.find("<image").unwrap()..];
+        let top = attr(image, "y");
+        for label in ["class 0", "class 1"] {
+            let at = svg
+                .find(&format!(">\n{label}\n</text>"))
+                .or_else(|| svg.find(&format!(">{label}</text>")));
+            let text_start = svg[..at.expect(label)].rfind("<text").unwrap();
+            let y = attr(&svg[text_start..], "y");
+            assert!(y + 8.0 < top, "{label} at y {y}, plot top {top}");
+        }
+    }
+
+    #[test]
+    fn log_ticks_are_at_least_three_and_round() {
+        for (lo, hi) in [
+            (0.08, 3.0),
+            (1e-4 / 1.2, 0.7 * 1.2),
+            (0.9, 30.0),
+            (2e-7, 5.0),
+            (0.31, 9.5),
+        ] {
+            let ticks = log_ticks(lo, hi);
+            assert!(ticks.len() >= 3, "{lo}..{hi}: {ticks:?}");
+            assert!(ticks.len() <= 10, "{lo}..{hi}: {ticks:?}");
+            assert!(ticks.iter().all(|t| (lo..=hi).contains(t)), "{ticks:?}");
+        }
+        assert_eq!(log_ticks(0.08, 3.0), [0.1, 0.2, 0.5, 1.0, 2.0]);
+        assert_eq!(log_ticks(5e-5, 0.9), [1e-4, 1e-3, 1e-2, 0.1]);
+        let labels: Vec<String> = [1e-6, 3e-4, 0.001, 0.3, 1.0, 20.0, 5e5]
+            .iter()
+            .map(|&v| tick_label(v))
+            .collect();
+        assert_eq!(labels, ["1e-6", "0.0003", "0.001", "0.3", "1", "20", "5e5"]);
+    }
+
+    #[test]
+    fn a_log_loss_axis_says_so_and_has_three_ticks() {
+        // Losses from 0.7 to 0.02 (35×): the axis goes log over less than two decades.
+        let history: Vec<EpochPoint> = (1..=30)
+            .map(|e| EpochPoint {
+                epoch: e,
+                train_loss: 0.7 * (0.02f64 / 0.7).powf((e - 1) as f64 / 29.0),
+                test_loss: None,
+                train_accuracy: None,
+                test_accuracy: None,
+            })
+            .collect();
+        let svg =
+            String::from_utf8(render(Path::new("l.svg"), "t", &history, None).unwrap()).unwrap();
+        assert_text(&svg, "loss (log scale)", "log axis");
+        let texts = svg_texts(&svg);
+        let ticks: Vec<&String> = texts
+            .iter()
+            .filter(|t| ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"].contains(&t.as_str()))
+            .collect();
+        assert!(ticks.len() >= 3, "{texts:?}");
+        // A linear axis says nothing.
+        let svg =
+            String::from_utf8(render(Path::new("l.svg"), "t", &fake_history(5), None).unwrap())
+                .unwrap();
+        assert!(!svg.contains("log scale"));
+        assert_text(&svg, "loss", "linear axis");
     }
 
     /// Renders the examples to /tmp for a look: `cargo test --lib plot -- --ignored`.

@@ -4,9 +4,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use backprop::data::generated::{loads_as_generated, train_defaults};
 use backprop::data::{
-    read_maybe_gz, DataError, Dataset, LoadOptions, Standardizer, TargetKind, DEFAULT_MAX_CLASSES,
-    DEFAULT_MAX_INFLATE_MIB,
+    fingerprint, read_maybe_gz, DataError, Dataset, LoadOptions, Standardizer, TargetKind,
+    DEFAULT_MAX_CLASSES, DEFAULT_MAX_INFLATE_MIB, DEFAULT_NOISE, DEFAULT_SAMPLES,
 };
 use backprop::io::{self, ModelMeta};
 use backprop::nn::{Activation, Loss, Mlp};
@@ -26,6 +27,15 @@ pub struct EvalArgs {
     /// Print `loss`, `accuracy` and `confusion` as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Points of a generated set [default: the model's, when it was trained on the same set; else 200].
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Noise of a generated set [default: the model's, when it was trained on the same set; else the set's training default].
+    #[arg(long, allow_negative_numbers = true)]
+    noise: Option<f64>,
+    /// Seed of a generated set [default: the model's, when it was trained on the same set; else 0].
+    #[arg(long)]
+    seed: Option<u64>,
     /// The most MiB a gzip data file may inflate to.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
     max_inflate_mib: u64,
@@ -42,6 +52,15 @@ pub struct PredictArgs {
     /// The data set; a target column present in it is ignored.
     #[arg(long, value_name = "SPEC")]
     data: String,
+    /// Points of a generated set [default: the model's, when it was trained on the same set; else 200].
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Noise of a generated set [default: the model's, when it was trained on the same set; else the set's training default].
+    #[arg(long, allow_negative_numbers = true)]
+    noise: Option<f64>,
+    /// Seed of a generated set [default: the model's, when it was trained on the same set; else 0].
+    #[arg(long)]
+    seed: Option<u64>,
     /// The most MiB a gzip data file may inflate to.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
     max_inflate_mib: u64,
@@ -93,9 +112,56 @@ struct Limits {
     max_classes: usize,
 }
 
+/// `--samples`, `--noise` and `--seed` as given (each `None` when omitted).
+struct GeneratedFlags {
+    samples: Option<usize>,
+    noise: Option<f64>,
+    seed: Option<u64>,
+}
+
+impl GeneratedFlags {
+    /// The samples, noise and seed of the generated set `spec` names: each
+    /// given flag wins; an omitted one takes the value recorded in the model
+    /// when it was trained on the same set (so that `eval --data spirals`
+    /// scores the set the model was trained on), else the default of
+    /// `train --data <set>` (200 samples, the set's noise, seed 0). `None`
+    /// when `spec` is not a generated set (the flags are then ignored).
+    fn resolve(&self, spec: &str, meta: &ModelMeta) -> Result<Option<(usize, f64, u64)>> {
+        if let Some(noise) = self.noise {
+            if !(noise.is_finite() && noise >= 0.0) {
+                anyhow::bail!("--noise {noise}: expected a non-negative finite number");
+            }
+        }
+        let Some(set) = loads_as_generated(spec) else {
+            return Ok(None);
+        };
+        let recorded = meta.generated.as_ref().filter(|g| g.set == set);
+        let default_noise = train_defaults(set).map_or(DEFAULT_NOISE, |d| d.noise);
+        Ok(Some((
+            self.samples
+                .or(recorded.map(|g| g.samples))
+                .unwrap_or(DEFAULT_SAMPLES),
+            self.noise
+                .or(recorded.map(|g| g.noise))
+                .unwrap_or(default_noise),
+            self.seed.or(recorded.map(|g| g.seed)).unwrap_or(0),
+        )))
+    }
+}
+
 /// The data for a model: features and targets (`eval`, `with_targets`), or
 /// features with or without targets (`predict`).
-fn load_data(spec: &str, m: &Loaded, with_targets: bool, limits: Limits) -> Result<Dataset> {
+fn load_data(
+    spec: &str,
+    m: &Loaded,
+    with_targets: bool,
+    limits: Limits,
+    generated: &GeneratedFlags,
+) -> Result<Dataset> {
+    let (samples, noise, seed) =
+        generated
+            .resolve(spec, &m.meta)?
+            .unwrap_or((DEFAULT_SAMPLES, DEFAULT_NOISE, 0));
     let out = *m.meta.layers.last().unwrap_or(&1);
     let target = if m.loss.is_classification() {
         TargetKind::Class
@@ -109,7 +175,9 @@ fn load_data(spec: &str, m: &Loaded, with_targets: bool, limits: Limits) -> Resu
         max_classes: limits.max_classes,
         // `eval` scores BCE targets, so they must be probabilities.
         unit_targets: with_targets && m.loss == Loss::Bce,
-        ..LoadOptions::default()
+        samples,
+        noise,
+        seed,
     };
     // A pipe can be read once: keep its bytes for the second try below.
     let piped = match std::fs::metadata(spec) {
@@ -182,7 +250,13 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         max_inflate_mib: a.max_inflate_mib,
         max_classes: a.max_classes,
     };
-    let data = load_data(&a.data, &m, true, limits)?;
+    let generated = GeneratedFlags {
+        samples: a.samples,
+        noise: a.noise,
+        seed: a.seed,
+    };
+    let data = load_data(&a.data, &m, true, limits, &generated)?;
+    let on_training_data = m.meta.data_fingerprint.as_deref() == Some(fingerprint(&data).as_str());
     let ev = evaluate(&m.mlp, &data, m.loss, m.std.as_ref(), 512)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -192,11 +266,32 @@ pub fn eval(a: EvalArgs) -> Result<()> {
             "{}",
             json!({"loss": ev.loss, "accuracy": ev.accuracy, "confusion": ev.confusion})
         )?;
-        return Ok(());
+    } else {
+        write_report(&mut out, &m, &ev, data.n)?;
     }
+    // After the scores, once they are out: a closed or full stdout stays
+    // the one message.
+    out.flush()?;
+    if on_training_data {
+        eprintln!(
+            "warning: {} is the data {} was trained on (same fingerprint), and eval has no split: the scores above include the training rows; score other data (e.g. another --seed) to measure generalisation",
+            a.data,
+            a.model.display()
+        );
+    }
+    Ok(())
+}
+
+/// `eval`'s text report: loss, accuracy and the confusion matrix.
+fn write_report(
+    out: &mut impl std::io::Write,
+    m: &Loaded,
+    ev: &backprop::train::Evaluation,
+    n: usize,
+) -> Result<()> {
     writeln!(out, "loss {:.6}", ev.loss)?;
     if let Some(acc) = ev.accuracy {
-        writeln!(out, "accuracy {acc:.4} ({} samples)", data.n)?;
+        writeln!(out, "accuracy {acc:.4} ({n} samples)")?;
     }
     if let Some(conf) = &ev.confusion {
         let names = m
@@ -231,7 +326,12 @@ pub fn predict(a: PredictArgs) -> Result<()> {
         max_inflate_mib: a.max_inflate_mib,
         max_classes: a.max_classes,
     };
-    let data = load_data(&a.data, &m, false, limits)?;
+    let generated = GeneratedFlags {
+        samples: a.samples,
+        noise: a.noise,
+        seed: a.seed,
+    };
+    let data = load_data(&a.data, &m, false, limits, &generated)?;
     let dim = data.dim();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

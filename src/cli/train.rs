@@ -4,8 +4,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use backprop::data::generated::{loads_as_generated, train_defaults, TrainDefaults};
 use backprop::data::{Dataset, LoadOptions, Standardizer, TargetKind};
-use backprop::io::{self, Checkpoint, ModelMeta, TrainState};
+use backprop::io::{self, Checkpoint, GeneratedMeta, ModelMeta, TrainState};
 use backprop::nn::{Activation, Init, Loss, Mlp};
 use backprop::optim::{OptimConfig, OptimKind, Optimizer};
 use backprop::plot::{self, Boundary, EpochPoint};
@@ -40,24 +41,24 @@ pub struct TrainArgs {
         default_value_t = 0.0
     )]
     pub test_fraction: f64,
-    /// Layer sizes, input first, output last (checked against the data); default in,64,out.
+    /// Layer sizes, input first, output last (checked against the data); default in,64,out (a generated set: its own).
     #[arg(long, value_delimiter = ',')]
     pub layers: Option<Vec<usize>>,
-    /// Hidden activation: sigmoid, tanh, relu, leaky-relu or gelu.
-    #[arg(long, default_value = "relu")]
-    pub activation: Activation,
+    /// Hidden activation: sigmoid, tanh, relu, leaky-relu or gelu [default: relu; a generated set: its own].
+    #[arg(long)]
+    pub activation: Option<Activation>,
     /// Layers without biases.
     #[arg(long)]
     pub no_bias: bool,
     /// mse, bce or cross-entropy.
     #[arg(long, default_value = "cross-entropy")]
     pub loss: Loss,
-    /// sgd, momentum, adam or adamw.
-    #[arg(long, default_value = "sgd")]
-    pub optimizer: OptimKind,
-    /// Learning rate.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.01)]
-    pub lr: f64,
+    /// sgd, momentum, adam or adamw [default: sgd; a generated set: its own].
+    #[arg(long)]
+    pub optimizer: Option<OptimKind>,
+    /// Learning rate [default: 0.01; a generated set without --optimizer: its own].
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
     /// SGD momentum (default 0.9 with --optimizer momentum).
     #[arg(long, allow_negative_numbers = true)]
     pub momentum: Option<f64>,
@@ -67,12 +68,12 @@ pub struct TrainArgs {
     /// Weight decay (default 0.01 for adamw, else 0).
     #[arg(long, allow_negative_numbers = true)]
     pub weight_decay: Option<f64>,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 32)]
-    pub batch_size: usize,
-    /// Epochs.
-    #[arg(long, default_value_t = 10)]
-    pub epochs: usize,
+    /// Mini-batch size [default: 32; a generated set: its own].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Epochs [default: 10; a generated set: its own].
+    #[arg(long)]
+    pub epochs: Option<usize>,
     /// Seed of the initial weights, the shuffles and generated data.
     #[arg(long, default_value_t = 0)]
     pub seed: u32,
@@ -115,9 +116,9 @@ pub struct TrainArgs {
     /// Samples of a generated set.
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
-    /// Noise of a generated set.
-    #[arg(long, allow_negative_numbers = true, default_value_t = 0.1)]
-    pub noise: f64,
+    /// Noise of a generated set [default: the set's own: 0.1, spirals 0.02].
+    #[arg(long, allow_negative_numbers = true)]
+    pub noise: Option<f64>,
     /// Regression targets: the last K columns.
     #[arg(long, default_value_t = 1)]
     pub targets: usize,
@@ -132,8 +133,139 @@ pub struct TrainArgs {
     pub max_classes: usize,
 }
 
+/// The general defaults of the flags that generated sets override: those of
+/// file data (CSV, MNIST), unchanged from before the per-set defaults.
+const GENERAL: TrainDefaults = TrainDefaults {
+    hidden: &[64],
+    activation: Activation::Relu,
+    optimizer: OptimKind::Sgd,
+    lr: 0.01,
+    epochs: 10,
+    batch_size: 32,
+    noise: backprop::data::DEFAULT_NOISE,
+};
+
+/// The settings of a run once every omitted flag has its default: the one
+/// place where `--layers`, `--activation`, `--optimizer`, `--lr`, `--epochs`,
+/// `--batch-size` and `--noise` are resolved.
+///
+/// For a generated set each omitted flag takes the set's default
+/// ([`train_defaults`]) on its own, whichever others are given; `--lr` takes
+/// the set's default only when `--optimizer` is omitted too (the set's rate
+/// is tuned for its optimiser), and otherwise the general 0.01. For file data
+/// the general defaults ([`GENERAL`]) apply. Anything given wins.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// `--layers` as given, else `None`: then [`Settings::layers`] builds
+    /// input, `hidden`, output from the data and `--loss`.
+    pub layers: Option<Vec<usize>>,
+    /// Hidden sizes when `--layers` is omitted.
+    pub hidden: Vec<usize>,
+    /// `--activation`.
+    pub activation: Activation,
+    /// `--optimizer`.
+    pub optimizer: OptimKind,
+    /// `--lr`.
+    pub lr: f64,
+    /// `--epochs`.
+    pub epochs: usize,
+    /// `--batch-size`.
+    pub batch_size: usize,
+    /// `--noise` (used by generated sets only).
+    pub noise: f64,
+    /// The generated set whose defaults apply, if `--data` is one.
+    pub set: Option<&'static str>,
+    /// The flags among the seven that were given, in the order above.
+    pub given: Vec<&'static str>,
+}
+
+impl Settings {
+    /// Resolves the flags of `a` (see [`Settings`]).
+    pub fn resolve(a: &TrainArgs) -> Settings {
+        let set = loads_as_generated(&a.data);
+        Self::resolve_with(a, set, set.and_then(train_defaults))
+    }
+
+    /// [`resolve`](Self::resolve) with the generated set and its defaults given.
+    fn resolve_with(
+        a: &TrainArgs,
+        set: Option<&'static str>,
+        defaults: Option<TrainDefaults>,
+    ) -> Settings {
+        let d = defaults.unwrap_or(GENERAL);
+        let lr_default = if a.optimizer.is_none() {
+            d.lr
+        } else {
+            GENERAL.lr
+        };
+        let given = [
+            ("--layers", a.layers.is_some()),
+            ("--activation", a.activation.is_some()),
+            ("--optimizer", a.optimizer.is_some()),
+            ("--lr", a.lr.is_some()),
+            ("--epochs", a.epochs.is_some()),
+            ("--batch-size", a.batch_size.is_some()),
+            ("--noise", a.noise.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        Settings {
+            layers: a.layers.clone(),
+            hidden: d.hidden.to_vec(),
+            activation: a.activation.unwrap_or(d.activation),
+            optimizer: a.optimizer.unwrap_or(d.optimizer),
+            lr: a.lr.unwrap_or(lr_default),
+            epochs: a.epochs.unwrap_or(d.epochs),
+            batch_size: a.batch_size.unwrap_or(d.batch_size),
+            noise: a.noise.unwrap_or(d.noise),
+            set,
+            given,
+        }
+    }
+
+    /// The layer sizes: `--layers`, else the data's input width, the hidden
+    /// sizes and the output width `--loss` asks for.
+    fn layers(&self, a: &TrainArgs, data: &Dataset) -> Vec<usize> {
+        self.layers.clone().unwrap_or_else(|| {
+            let mut l = vec![data.dim()];
+            l.extend(&self.hidden);
+            l.push(outputs(a, data));
+            l
+        })
+    }
+
+    /// The line on stderr that states a generated set's settings, e.g.
+    /// `settings: --layers 2,16,16,2 --activation tanh --optimizer adam --lr
+    /// 0.01 --epochs 200 --batch-size 32 --noise 0.1 (defaults for moons)`.
+    fn line(&self, layers: &[usize], set: &str) -> String {
+        let mut line = format!(
+            "settings: --layers {} --activation {} --optimizer {} --lr {} --epochs {} --batch-size {} --noise {}",
+            sizes_flag(layers),
+            self.activation.name(),
+            self.optimizer.name(),
+            self.lr,
+            self.epochs,
+            self.batch_size,
+            self.noise
+        );
+        if self.given.is_empty() {
+            line += &format!(" (defaults for {set})");
+        } else if self.given.len() == 7 {
+            line += " (as given)";
+        } else {
+            line += &format!(
+                " (defaults for {set}, except {} as given)",
+                self.given.join(" ")
+            );
+        }
+        line
+    }
+}
+
 pub fn run(args: TrainArgs) -> Result<()> {
-    validate(&args)?;
+    let settings = Settings::resolve(&args);
+    validate(&args, &settings)?;
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -141,16 +273,16 @@ pub fn run(args: TrainArgs) -> Result<()> {
             .context("cannot start the thread pool")?;
     }
     match args.dtype {
-        Dtype::F32 => train::<f32>(&args),
-        Dtype::F64 => train::<f64>(&args),
+        Dtype::F32 => train::<f32>(&args, &settings),
+        Dtype::F64 => train::<f64>(&args, &settings),
     }
 }
 
-fn validate(a: &TrainArgs) -> Result<()> {
-    if !(a.lr.is_finite() && a.lr > 0.0) {
+fn validate(a: &TrainArgs, s: &Settings) -> Result<()> {
+    if !(s.lr.is_finite() && s.lr > 0.0) {
         bail!(
             "--lr {}: the learning rate must be a positive finite number",
-            a.lr
+            s.lr
         );
     }
     if !(0.0..1.0).contains(&a.test_fraction) {
@@ -159,7 +291,7 @@ fn validate(a: &TrainArgs) -> Result<()> {
             a.test_fraction
         );
     }
-    if a.batch_size == 0 || a.epochs == 0 || a.checkpoint_every == 0 || a.targets == 0 {
+    if s.batch_size == 0 || s.epochs == 0 || a.checkpoint_every == 0 || a.targets == 0 {
         bail!("--batch-size, --epochs, --checkpoint-every and --targets must be at least 1");
     }
     if a.threads == Some(0) {
@@ -175,8 +307,8 @@ fn validate(a: &TrainArgs) -> Result<()> {
             }
         }
     }
-    if !(a.noise.is_finite() && a.noise >= 0.0) {
-        bail!("--noise {}: expected a non-negative finite number", a.noise);
+    if !(s.noise.is_finite() && s.noise >= 0.0) {
+        bail!("--noise {}: expected a non-negative finite number", s.noise);
     }
     if a.test_data.is_some() && a.test_fraction > 0.0 {
         bail!("give --test-data or --test-fraction, not both");
@@ -199,7 +331,7 @@ fn validate(a: &TrainArgs) -> Result<()> {
 }
 
 /// The training data, its test part, and the fingerprint of the whole `--data`.
-fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>, String)> {
+fn load_data(a: &TrainArgs, s: &Settings) -> Result<(Dataset, Option<Dataset>, String)> {
     let target = if a.loss.is_classification() {
         TargetKind::Class
     } else {
@@ -208,7 +340,7 @@ fn load_data(a: &TrainArgs) -> Result<(Dataset, Option<Dataset>, String)> {
     let opts = LoadOptions {
         target,
         samples: a.samples,
-        noise: a.noise,
+        noise: s.noise,
         seed: a.seed as u64,
         class_names: None,
         max_inflate: a.max_inflate_mib.saturating_mul(1 << 20),
@@ -290,6 +422,7 @@ fn check_layers(a: &TrainArgs, layers: &[usize], data: &Dataset) -> Result<()> {
 
 fn meta(
     a: &TrainArgs,
+    s: &Settings,
     layers: &[usize],
     data: &Dataset,
     std: Option<&Standardizer>,
@@ -297,7 +430,7 @@ fn meta(
 ) -> ModelMeta {
     ModelMeta {
         layers: layers.to_vec(),
-        activation: a.activation.name().into(),
+        activation: s.activation.name().into(),
         bias: !a.no_bias,
         loss: a.loss.name().into(),
         classes: data.classes().map(|c| c.to_vec()),
@@ -307,11 +440,17 @@ fn meta(
             Dtype::F64 => "F64".into(),
         },
         data_fingerprint: Some(fingerprint.to_string()),
+        generated: s.set.map(|set| GeneratedMeta {
+            set: set.into(),
+            samples: a.samples,
+            noise: s.noise,
+            seed: a.seed.into(),
+        }),
     }
 }
 
-fn optim_config(a: &TrainArgs) -> OptimConfig {
-    let mut c = OptimConfig::new(a.optimizer, a.lr);
+fn optim_config(a: &TrainArgs, s: &Settings) -> OptimConfig {
+    let mut c = OptimConfig::new(s.optimizer, s.lr);
     if let Some(m) = a.momentum {
         c.momentum = m;
     }
@@ -322,19 +461,16 @@ fn optim_config(a: &TrainArgs) -> OptimConfig {
     c
 }
 
-fn train<T: Float>(a: &TrainArgs) -> Result<()> {
+fn train<T: Float>(a: &TrainArgs, s: &Settings) -> Result<()> {
     check_outputs(a)?;
-    let (data, test, fingerprint) = load_data(a)?;
-    let layers = a
-        .layers
-        .clone()
-        .unwrap_or_else(|| vec![data.dim(), 64, outputs(a, &data)]);
+    let (data, test, fingerprint) = load_data(a, s)?;
+    let layers = s.layers(a, &data);
     check_layers(a, &layers, &data)?;
     let std = a.standardize.then(|| Standardizer::fit(&data));
-    let meta = meta(a, &layers, &data, std.as_ref(), &fingerprint);
+    let meta = meta(a, s, &layers, &data, std.as_ref(), &fingerprint);
     let opts = LoopOptions {
         loss: a.loss,
-        batch_size: a.batch_size,
+        batch_size: s.batch_size,
         shuffle: !a.no_shuffle,
         seed: a.seed as u64,
     };
@@ -343,31 +479,35 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
     let mut history = Vec::new();
     let (model, optim) = if let Some(path) = &a.resume {
         let ck: Checkpoint<T> = io::load_checkpoint(path)?;
-        check_resume(a, path, &ck, &meta)?;
+        check_resume(a, s, path, &ck, &meta)?;
         history = ck.state.history.iter().map(point_from_row).collect();
         start_epoch = ck.state.epoch as usize + 1;
         let mut optim = ck.optimizer;
-        optim.config.lr = a.lr;
-        (Mlp::from_params(ck.params, a.activation, !a.no_bias), optim)
+        optim.config.lr = s.lr;
+        (Mlp::from_params(ck.params, s.activation, !a.no_bias), optim)
     } else if let Some(path) = &a.init_from {
         let file = io::load_model(path)?;
         let mlp = Mlp::from_params(
             io::mlp_params::<T>(&file, &layers, !a.no_bias, path)?,
-            a.activation,
+            s.activation,
             !a.no_bias,
         );
-        (mlp, Optimizer::<T>::new(optim_config(a)))
+        (mlp, Optimizer::<T>::new(optim_config(a, s)))
     } else {
-        let mlp = Mlp::new(&layers, a.activation, !a.no_bias, a.init, a.seed)
+        let mlp = Mlp::new(&layers, s.activation, !a.no_bias, a.init, a.seed)
             .with_context(|| format!("--layers {}", sizes_flag(&layers)))?;
-        (mlp, Optimizer::<T>::new(optim_config(a)))
+        (mlp, Optimizer::<T>::new(optim_config(a, s)))
     };
-    reserve_training_memory::<T>(a, &layers, data.n)?;
+    reserve_training_memory::<T>(a, s, &layers, data.n)?;
+    if let (Some(set), false) = (s.set, a.quiet) {
+        eprintln!("{}", s.line(&layers, set));
+    }
     let mut trainer = Trainer::new(model, optim, opts, std.clone());
 
     let mut out = Stdout::new();
-    for epoch in start_epoch..=a.epochs {
-        let bar = progress_bar(a, epoch);
+    let mut divergence = Divergence::new(&history);
+    for epoch in start_epoch..=s.epochs {
+        let bar = progress_bar(a, s, epoch);
         let mut report = {
             let mut seen = 0usize;
             let started = std::time::Instant::now();
@@ -377,7 +517,7 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);
                     let rate =
-                        (seen * a.batch_size) as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                        (seen * s.batch_size) as f64 / started.elapsed().as_secs_f64().max(1e-9);
                     bar.set_message(format!("loss {loss:.4} · {rate:.0} samples/s"));
                 }
             };
@@ -397,10 +537,13 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
             out.line(&report_json(&report).to_string());
         }
         if !a.quiet {
-            eprintln!("{}", summary(&report, a.epochs));
+            eprintln!("{}", summary(&report, s.epochs));
+        }
+        if let Some(warning) = divergence.check(epoch, report.train_loss, s.lr) {
+            eprintln!("{warning}");
         }
         if let Some(path) = &a.checkpoint {
-            if epoch % a.checkpoint_every == 0 || epoch == a.epochs {
+            if epoch % a.checkpoint_every == 0 || epoch == s.epochs {
                 let ck = Checkpoint {
                     params: trainer.model.named_params(),
                     meta: meta.clone(),
@@ -409,8 +552,8 @@ fn train<T: Float>(a: &TrainArgs) -> Result<()> {
                         format: io::CHECKPOINT_FORMAT,
                         epoch: epoch as u64,
                         seed: u64::from(a.seed),
-                        batch_size: a.batch_size,
-                        epochs: a.epochs,
+                        batch_size: s.batch_size,
+                        epochs: s.epochs,
                         shuffle: !a.no_shuffle,
                         test_fraction: a.test_fraction,
                         optimizer: trainer.optim.config,
@@ -463,14 +606,19 @@ fn sizes_flag(layers: &[usize]) -> String {
 /// batch's activations six times (forward values and gradients of the
 /// product, the bias and the activation). Untouched, the reservation costs
 /// no memory where the system overcommits.
-fn reserve_training_memory<T: Float>(a: &TrainArgs, layers: &[usize], rows: usize) -> Result<()> {
-    let slots = optim_config(a).slots().len();
+fn reserve_training_memory<T: Float>(
+    a: &TrainArgs,
+    s: &Settings,
+    layers: &[usize],
+    rows: usize,
+) -> Result<()> {
+    let slots = optim_config(a, s).slots().len();
     let params = layers.windows(2).try_fold(0usize, |acc, w| {
         acc.checked_add(w[0].checked_add(1)?.checked_mul(w[1])?)
     });
     let widths = layers.iter().try_fold(0usize, |acc, &w| acc.checked_add(w));
     let elements = params.zip(widths).and_then(|(p, w)| {
-        let batch = a.batch_size.min(rows.max(1));
+        let batch = s.batch_size.min(rows.max(1));
         p.checked_mul(4 + slots)?
             .checked_add(batch.checked_mul(w)?.checked_mul(6)?)
     });
@@ -481,7 +629,7 @@ fn reserve_training_memory<T: Float>(a: &TrainArgs, layers: &[usize], rows: usiz
         _ => bail!(
             "--layers {} --batch-size {}: training needs about {} of memory, which cannot be allocated here",
             sizes_flag(layers),
-            a.batch_size,
+            s.batch_size,
             bytes.map_or("more than 2^64 bytes".into(), |b| format!("{} MiB", b >> 20))
         ),
     }
@@ -575,13 +723,14 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
 /// or `--batch-size` is allowed, with a note on stderr.
 fn check_resume<T: Float>(
     a: &TrainArgs,
+    s: &Settings,
     path: &Path,
     ck: &Checkpoint<T>,
     meta: &ModelMeta,
 ) -> Result<()> {
     let (have, st) = (&ck.meta, &ck.state);
     let file = path.display();
-    let want = optim_config(a);
+    let want = optim_config(a, s);
     let (theirs, ours) = (&st.optimizer, &want);
     // (flag, the checkpoint's value, this run's value) for what must not change.
     let fixed: [(&str, String, String); 13] = [
@@ -657,12 +806,12 @@ fn check_resume<T: Float>(
         }
     }
     for (flag, theirs, ours) in [
-        ("--lr", st.optimizer.lr.to_string(), a.lr.to_string()),
-        ("--epochs", st.epochs.to_string(), a.epochs.to_string()),
+        ("--lr", st.optimizer.lr.to_string(), s.lr.to_string()),
+        ("--epochs", st.epochs.to_string(), s.epochs.to_string()),
         (
             "--batch-size",
             st.batch_size.to_string(),
-            a.batch_size.to_string(),
+            s.batch_size.to_string(),
         ),
     ] {
         if theirs != ours {
@@ -682,7 +831,7 @@ fn kept_checkpoint(a: &TrainArgs) -> String {
     }
 }
 
-fn progress_bar(a: &TrainArgs, epoch: usize) -> Option<ProgressBar> {
+fn progress_bar(a: &TrainArgs, s: &Settings, epoch: usize) -> Option<ProgressBar> {
     if a.quiet {
         return None;
     }
@@ -691,8 +840,53 @@ fn progress_bar(a: &TrainArgs, epoch: usize) -> Option<ProgressBar> {
         ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} batches {msg}")
             .expect("a valid template"),
     );
-    bar.set_prefix(format!("{epoch}/{}", a.epochs));
+    bar.set_prefix(format!("{epoch}/{}", s.epochs));
     Some(bar)
+}
+
+/// Watches the epochs' mean training loss for a run that blew up.
+///
+/// An epoch whose mean loss exceeds both 10× the lowest mean of the epochs
+/// before it (including those of a resumed checkpoint) and 1e-3 gets one
+/// warning, the first time only; the run goes on (a NaN loss stops it
+/// elsewhere). The 1e-3 floor keeps a loss wobbling between 1e-6 and 1e-5,
+/// which is converged, from counting.
+struct Divergence {
+    /// The lowest finite epoch mean so far.
+    lowest: f64,
+    /// Whether the warning was given.
+    warned: bool,
+}
+
+impl Divergence {
+    /// Starts from the losses of a resumed run's earlier epochs.
+    fn new(history: &[EpochPoint]) -> Self {
+        Divergence {
+            lowest: history
+                .iter()
+                .map(|p| p.train_loss)
+                .filter(|l| l.is_finite())
+                .fold(f64::INFINITY, f64::min),
+            warned: false,
+        }
+    }
+
+    /// Records epoch `epoch`'s mean loss; the warning when it is the first
+    /// to diverge.
+    fn check(&mut self, epoch: usize, loss: f64, lr: f64) -> Option<String> {
+        let lowest = self.lowest;
+        if loss.is_finite() {
+            self.lowest = self.lowest.min(loss);
+        }
+        if self.warned || !(loss > 10.0 * lowest && loss > 1e-3) {
+            return None;
+        }
+        self.warned = true;
+        Some(format!(
+            "warning: the training loss rose to {loss:.4} at epoch {epoch}, more than 10× its lowest earlier epoch mean ({lowest:.3e}): the run is diverging; try a smaller --lr (now {lr}, e.g. {})",
+            lr / 10.0
+        ))
+    }
 }
 
 fn summary(r: &EpochReport, epochs: usize) -> String {
@@ -755,9 +949,10 @@ fn point_from_row(r: &io::HistoryRow) -> EpochPoint {
     }
 }
 
-/// The decision boundary of a 2-D classifier over the data's range.
+/// The decision boundary of a 2-D classifier over the data's range, on a
+/// 200×200 grid, with the model's probability of each cell's class.
 fn boundary<T: Float>(trainer: &Trainer<T>, data: &Dataset) -> Result<Boundary> {
-    let (nx, ny) = (120, 120);
+    let (nx, ny) = (200, 200);
     let pad = |(lo, hi): (f64, f64)| {
         let m = 0.1 * (hi - lo).max(1e-9);
         (lo - m, hi + m)
@@ -782,12 +977,22 @@ fn boundary<T: Float>(trainer: &Trainer<T>, data: &Dataset) -> Result<Boundary> 
     }
     let probs = trainer.model.predict(&x, trainer.opts.loss)?;
     let k = probs.dims()[1];
+    let mut confidence = Vec::with_capacity(nx * ny);
     for row in probs.data().chunks(k) {
-        grid.push(if k == 1 {
-            usize::from(row[0].as_f64() > 0.5)
+        let (class, p) = if k == 1 {
+            // bce: the probability of class 1; mse: a score, clamped to [0, 1].
+            let p1 = row[0].as_f64().clamp(0.0, 1.0);
+            if p1 > 0.5 {
+                (1, p1)
+            } else {
+                (0, 1.0 - p1)
+            }
         } else {
-            backprop::train::argmax(row)
-        });
+            let c = backprop::train::argmax(row);
+            (c, row[c].as_f64())
+        };
+        grid.push(class);
+        confidence.push(p);
     }
     let idx: Vec<usize> = (0..data.n).collect();
     let mut feats = vec![0f64; data.n * 2];
@@ -815,5 +1020,180 @@ fn boundary<T: Float>(trainer: &Trainer<T>, data: &Dataset) -> Result<Boundary> 
         grid,
         classes,
         points,
+        confidence: Some(confidence),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// `TrainArgs` parsed from flags, as `backprop train` parses them.
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: TrainArgs,
+    }
+
+    fn args(flags: &[&str]) -> TrainArgs {
+        let argv = std::iter::once("train").chain(flags.iter().copied());
+        Cli::try_parse_from(argv).expect("valid flags").args
+    }
+
+    /// Defaults unlike the general ones in every field, so each is visible.
+    const ODD: TrainDefaults = TrainDefaults {
+        hidden: &[5, 6],
+        activation: Activation::Gelu,
+        optimizer: OptimKind::AdamW,
+        lr: 0.123,
+        epochs: 7,
+        batch_size: 9,
+        noise: 0.33,
+    };
+
+    fn resolve(flags: &[&str]) -> Settings {
+        Settings::resolve_with(&args(flags), Some("moons"), Some(ODD))
+    }
+
+    #[test]
+    fn each_omitted_flag_takes_the_set_default_on_its_own() {
+        let all = resolve(&["--data", "moons"]);
+        assert_eq!(
+            (
+                all.layers.clone(),
+                all.hidden.clone(),
+                all.activation,
+                all.optimizer
+            ),
+            (None, vec![5, 6], Activation::Gelu, OptimKind::AdamW)
+        );
+        assert_eq!(
+            (all.lr, all.epochs, all.batch_size, all.noise),
+            (0.123, 7, 9, 0.33)
+        );
+        assert!(all.given.is_empty());
+        // One flag given: the other six keep the set's defaults.
+        for (flag, value) in [
+            ("--layers", "2,3,2"),
+            ("--activation", "sigmoid"),
+            ("--lr", "0.5"),
+            ("--epochs", "1"),
+            ("--batch-size", "4"),
+            ("--noise", "0"),
+        ] {
+            let s = resolve(&["--data", "moons", flag, value]);
+            assert_eq!(s.given, [flag]);
+            let mut expected = all.clone();
+            match flag {
+                "--layers" => expected.layers = Some(vec![2, 3, 2]),
+                "--activation" => expected.activation = Activation::Sigmoid,
+                "--lr" => expected.lr = 0.5,
+                "--epochs" => expected.epochs = 1,
+                "--batch-size" => expected.batch_size = 4,
+                _ => expected.noise = 0.0,
+            }
+            expected.given = vec![flag];
+            assert_eq!(s, expected, "{flag}");
+        }
+    }
+
+    #[test]
+    fn lr_takes_the_set_default_only_without_optimizer() {
+        let s = resolve(&["--data", "moons", "--optimizer", "sgd"]);
+        assert_eq!((s.optimizer, s.lr), (OptimKind::Sgd, GENERAL.lr));
+        assert_eq!(
+            (s.activation, s.epochs, s.noise),
+            (Activation::Gelu, 7, 0.33)
+        );
+        let s = resolve(&["--data", "moons", "--optimizer", "sgd", "--lr", "0.2"]);
+        assert_eq!((s.optimizer, s.lr), (OptimKind::Sgd, 0.2));
+        assert_eq!(resolve(&["--data", "moons", "--epochs", "3"]).lr, 0.123);
+    }
+
+    #[test]
+    fn file_data_keeps_the_general_defaults() {
+        let s = Settings::resolve(&args(&["--data", "/no/such/file.csv"]));
+        assert_eq!(s.set, None);
+        assert_eq!(s.hidden, [64]);
+        assert_eq!(
+            (s.activation, s.optimizer),
+            (Activation::Relu, OptimKind::Sgd)
+        );
+        assert_eq!((s.lr, s.epochs, s.batch_size, s.noise), (0.01, 10, 32, 0.1));
+    }
+
+    #[test]
+    fn the_settings_line_names_the_set_and_what_was_given() {
+        let layers = [2, 5, 6, 2];
+        assert_eq!(
+            resolve(&["--data", "moons"]).line(&layers, "moons"),
+            "settings: --layers 2,5,6,2 --activation gelu --optimizer adamw --lr 0.123 --epochs 7 --batch-size 9 --noise 0.33 (defaults for moons)"
+        );
+        assert!(resolve(&["--data", "moons", "--epochs", "2", "--lr", "1"])
+            .line(&layers, "moons")
+            .ends_with("--epochs 2 --batch-size 9 --noise 0.33 (defaults for moons, except --lr --epochs as given)"));
+        let every = [
+            "--data",
+            "moons",
+            "--layers",
+            "2,5,6,2",
+            "--activation",
+            "gelu",
+            "--optimizer",
+            "adamw",
+            "--lr",
+            "0.123",
+            "--epochs",
+            "7",
+            "--batch-size",
+            "9",
+            "--noise",
+            "0.33",
+        ];
+        assert!(resolve(&every)
+            .line(&layers, "moons")
+            .ends_with("(as given)"));
+    }
+
+    #[test]
+    fn divergence_warns_once_past_10x_the_lowest_earlier_mean_and_1e_3() {
+        let mut d = Divergence::new(&[]);
+        let losses = [0.7, 0.1, 0.01, 0.05, 0.099, 0.11, 0.5, 2.0];
+        let warned: Vec<usize> = losses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &l)| d.check(i + 1, l, 0.2).map(|_| i + 1))
+            .collect();
+        // 0.11 is the first mean past 10 × 0.01; 0.5 and 2.0 are not warned again.
+        assert_eq!(warned, [6]);
+        let mut d = Divergence::new(&[]);
+        let msg = [0.01, 0.2]
+            .iter()
+            .enumerate()
+            .find_map(|(i, &l)| d.check(i + 1, l, 0.2));
+        let msg = msg.expect("a warning");
+        assert!(
+            msg.contains("epoch 2") && msg.contains("smaller --lr"),
+            "{msg}"
+        );
+        // Below 1e-3 a 10× rise is noise around convergence, not a divergence.
+        let mut d = Divergence::new(&[]);
+        assert!([1e-6, 1e-5, 9e-4]
+            .iter()
+            .all(|&l| d.check(1, l, 0.1).is_none()));
+        // A resumed run remembers its checkpoint's epochs.
+        let earlier = [EpochPoint {
+            epoch: 1,
+            train_loss: 0.001,
+            test_loss: None,
+            train_accuracy: None,
+            test_accuracy: None,
+        }];
+        assert!(Divergence::new(&earlier).check(2, 0.02, 0.1).is_some());
+        // NaN is never the lowest.
+        let mut d = Divergence::new(&[]);
+        assert!(d.check(1, f64::NAN, 0.1).is_none());
+        assert!(d.check(2, 0.5, 0.1).is_none());
+    }
 }

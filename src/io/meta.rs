@@ -7,13 +7,15 @@
 //! {"version": 1, "layers": [784, 128, 10], "activation": "relu", "bias": true,
 //!  "loss": "cross-entropy", "classes": ["0", "1", …] | null,
 //!  "standardize": {"mean": [..], "std": [..]} | null, "dtype": "F32",
-//!  "data_fingerprint": "<64 hex digits>"}
+//!  "data_fingerprint": "<64 hex digits>",
+//!  "generated": {"set": "moons", "samples": 200, "noise": 0.1, "seed": 0}}
 //! ```
 //!
 //! The object is (de)serialised by serde from [`ModelMeta`]; keys are written
 //! in sorted order, floats in their shortest round-trip form and read back
 //! exactly. Unknown keys are ignored, so later versions can add some;
-//! `data_fingerprint` is absent from files written before it existed.
+//! `data_fingerprint` and `generated` are absent from files written before
+//! they existed (and `generated` from models trained on file data).
 //!
 //! [`ModelMeta::validate`] is the one place where every field is checked:
 //! names that parse, sizes that fit the layers, finite numbers. It runs on
@@ -58,6 +60,26 @@ pub struct ModelMeta {
     /// The training data's [`fingerprint`](crate::data::fingerprint), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_fingerprint: Option<String>,
+    /// The generated set the model was trained on, with its samples, noise
+    /// and seed (absent for file data, and from files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<GeneratedMeta>,
+}
+
+/// How a generated training set was made: `"generated": {"set": "moons",
+/// "samples": 200, "noise": 0.1, "seed": 0}`. `eval` and `predict` default
+/// their `--samples`, `--noise` and `--seed` to these for the same set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratedMeta {
+    /// The set's name, one of [`GENERATED_SETS`](crate::data::GENERATED_SETS).
+    pub set: String,
+    /// Points generated (`--samples`), before any test split.
+    pub samples: usize,
+    /// Noise level (`--noise`).
+    pub noise: f64,
+    /// Seed of the points (`--seed`).
+    pub seed: u64,
 }
 
 /// `"standardize": {"mean": [...], "std": [...]}` ⇄ `Option<(mean, std)>`.
@@ -114,7 +136,8 @@ impl ModelMeta {
     /// and a loss this program knows; a dtype of `F32` or `F64`; class names
     /// (classification losses only) non-empty, distinct and exactly one per
     /// output; one finite mean and one finite positive deviation per input;
-    /// a fingerprint of 64 lowercase hex digits.
+    /// a fingerprint of 64 lowercase hex digits; a generated set this program
+    /// knows, with at least one sample and a noise level in `[0, MAX_NOISE]`.
     pub fn check(&self) -> Result<(), String> {
         let (inputs, outputs) = match self.layers[..] {
             [first, .., last] if !self.layers.contains(&0) => (first, last),
@@ -170,6 +193,25 @@ impl ModelMeta {
                 return Err(
                     "standardize: expected finite means and finite positive deviations".into(),
                 );
+            }
+        }
+        if let Some(g) = &self.generated {
+            if !crate::data::is_generated(&g.set) {
+                return Err(format!(
+                    "generated.set {:?}: expected one of {}",
+                    g.set,
+                    crate::data::GENERATED_SETS.join(", ")
+                ));
+            }
+            if g.samples == 0 {
+                return Err("generated.samples 0: expected at least 1".into());
+            }
+            if !(0.0..=crate::data::MAX_NOISE).contains(&g.noise) {
+                return Err(format!(
+                    "generated.noise {}: expected a noise level in [0, {}]",
+                    g.noise,
+                    crate::data::MAX_NOISE
+                ));
             }
         }
         if let Some(f) = &self.data_fingerprint {
@@ -275,6 +317,7 @@ mod tests {
             )),
             dtype: "F64".into(),
             data_fingerprint: Some("0123456789abcdef".repeat(4)),
+            generated: None,
         }
     }
 
@@ -319,11 +362,38 @@ mod tests {
             standardize: Some((vec![0.5, -1.0], vec![2.0, 0.1])),
             dtype: "F32".into(),
             data_fingerprint: None,
+            generated: None,
         };
         assert_eq!(
             to_map(&meta)[META_KEY],
             r#"{"activation":"relu","bias":true,"classes":["a","b","c"],"dtype":"F32","layers":[2,3],"loss":"cross-entropy","standardize":{"mean":[0.5,-1.0],"std":[2.0,0.1]},"version":1}"#
         );
+    }
+
+    #[test]
+    fn the_generated_set_is_spelled_and_read_back() {
+        let meta = ModelMeta {
+            layers: vec![2, 2],
+            activation: "tanh".into(),
+            bias: true,
+            loss: "cross-entropy".into(),
+            classes: None,
+            standardize: None,
+            dtype: "F32".into(),
+            data_fingerprint: None,
+            generated: Some(GeneratedMeta {
+                set: "spirals".into(),
+                samples: 100,
+                noise: 0.02,
+                seed: 7,
+            }),
+        };
+        let text = &to_map(&meta)[META_KEY];
+        assert_eq!(
+            text,
+            r#"{"activation":"tanh","bias":true,"classes":null,"dtype":"F32","generated":{"noise":0.02,"samples":100,"seed":7,"set":"spirals"},"layers":[2,2],"loss":"cross-entropy","standardize":null,"version":1}"#
+        );
+        assert_eq!(from_text(Path::new("m"), text).unwrap(), meta);
     }
 
     #[test]
@@ -401,6 +471,22 @@ mod tests {
             (
                 r#"{"layers":[2,1],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","data_fingerprint":"xyz"}"#,
                 "64 lowercase hex digits",
+            ),
+            (
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"blobs","samples":10,"noise":0.1,"seed":0}}"#,
+                "generated.set \"blobs\"",
+            ),
+            (
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"xor","samples":0,"noise":0.1,"seed":0}}"#,
+                "generated.samples 0",
+            ),
+            (
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"xor","samples":4,"noise":-1,"seed":0}}"#,
+                "generated.noise -1",
+            ),
+            (
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"xor","samples":4,"noise":0.1}}"#,
+                "missing field `seed`",
             ),
         ];
         for (text, want) in cases {

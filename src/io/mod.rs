@@ -48,7 +48,7 @@ pub use checkpoint::{
     HistoryRow, TrainState, CHECKPOINT_FORMAT, CHECKPOINT_KEY, MAX_EPOCH,
 };
 pub use error::IoError;
-pub use meta::{from_text as meta_from_text, ModelMeta, META_KEY, META_VERSION};
+pub use meta::{from_text as meta_from_text, GeneratedMeta, ModelMeta, META_KEY, META_VERSION};
 pub use model::{expected_params, load_model, mlp_params, save_model, ModelFile};
 pub use tensors::AnyTensor;
 

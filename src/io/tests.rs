@@ -91,6 +91,7 @@ fn meta(layers: &[usize], dtype: &str) -> ModelMeta {
         )),
         dtype: dtype.into(),
         data_fingerprint: Some("ab".repeat(32)),
+        generated: None,
     }
 }
 
