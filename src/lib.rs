@@ -71,6 +71,7 @@ pub mod notebook;
 pub mod numpy_fmt;
 pub mod ops;
 pub mod optim;
+pub mod playground;
 pub mod plot;
 pub mod rng;
 pub mod tape;

@@ -1,4 +1,4 @@
-//! The `backprop` command line: `walkthrough`, `train`, `eval`, `predict`, `bench`.
+//! The `backprop` command line: `walkthrough`, `train`, `eval`, `predict`, `serve`, `bench`.
 
 mod cli;
 
@@ -25,6 +25,8 @@ enum Command {
     Eval(cli::predict::EvalArgs),
     /// Predictions of a saved model as CSV on stdout.
     Predict(cli::predict::PredictArgs),
+    /// The playground's JSON API over HTTP (see docs/api.md).
+    Serve(cli::serve::ServeArgs),
     /// Time a kernel on this machine (`bench gemm`).
     #[command(subcommand)]
     Bench(cli::bench::BenchCommand),
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cli::train::run(*args),
         Command::Eval(args) => cli::predict::eval(args),
         Command::Predict(args) => cli::predict::predict(args),
+        Command::Serve(args) => cli::serve::run(args),
         Command::Bench(cmd) => cli::bench::run(cmd),
     };
     match result {

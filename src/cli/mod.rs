@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod predict;
+pub mod serve;
 pub mod train;
 pub mod walkthrough;

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use backprop::data::generated::{loads_as_generated, train_defaults, TrainDefaults};
+use backprop::data::generated::{loads_as_generated, resolve_lr, train_defaults, TrainDefaults};
 use backprop::data::{Dataset, LoadOptions, Standardizer, TargetKind};
 use backprop::io::{self, Checkpoint, GeneratedMeta, ModelMeta, TrainState};
 use backprop::nn::{Activation, Init, Loss, Mlp};
@@ -135,15 +135,7 @@ pub struct TrainArgs {
 
 /// The general defaults of the flags that generated sets override: those of
 /// file data (CSV, MNIST), unchanged from before the per-set defaults.
-const GENERAL: TrainDefaults = TrainDefaults {
-    hidden: &[64],
-    activation: Activation::Relu,
-    optimizer: OptimKind::Sgd,
-    lr: 0.01,
-    epochs: 10,
-    batch_size: 32,
-    noise: backprop::data::DEFAULT_NOISE,
-};
+const GENERAL: TrainDefaults = backprop::data::generated::GENERAL_DEFAULTS;
 
 /// The settings of a run once every omitted flag has its default: the one
 /// place where `--layers`, `--activation`, `--optimizer`, `--lr`, `--epochs`,
@@ -193,11 +185,6 @@ impl Settings {
         defaults: Option<TrainDefaults>,
     ) -> Settings {
         let d = defaults.unwrap_or(GENERAL);
-        let lr_default = if a.optimizer.is_none() {
-            d.lr
-        } else {
-            GENERAL.lr
-        };
         let given = [
             ("--layers", a.layers.is_some()),
             ("--activation", a.activation.is_some()),
@@ -215,7 +202,7 @@ impl Settings {
             hidden: d.hidden.to_vec(),
             activation: a.activation.unwrap_or(d.activation),
             optimizer: a.optimizer.unwrap_or(d.optimizer),
-            lr: a.lr.unwrap_or(lr_default),
+            lr: resolve_lr(a.lr, a.optimizer.is_some(), &d),
             epochs: a.epochs.unwrap_or(d.epochs),
             batch_size: a.batch_size.unwrap_or(d.batch_size),
             noise: a.noise.unwrap_or(d.noise),

@@ -51,6 +51,30 @@ pub struct TrainDefaults {
     pub noise: f64,
 }
 
+/// The general defaults of the settings that generated sets override: those
+/// of file data (CSV, MNIST). A generated set's learning rate gives way to
+/// this one's when the optimiser is chosen (see [`resolve_lr`]).
+pub const GENERAL_DEFAULTS: TrainDefaults = TrainDefaults {
+    hidden: &[64],
+    activation: crate::nn::Activation::Relu,
+    optimizer: crate::optim::OptimKind::Sgd,
+    lr: 0.01,
+    epochs: 10,
+    batch_size: 32,
+    noise: crate::data::DEFAULT_NOISE,
+};
+
+/// The learning rate when `lr` may be omitted: as given, else the defaults'
+/// own when the optimiser is omitted too (the rate is tuned for the
+/// defaults' optimiser), else the general 0.01.
+pub fn resolve_lr(lr: Option<f64>, optimizer_given: bool, defaults: &TrainDefaults) -> f64 {
+    lr.unwrap_or(if optimizer_given {
+        GENERAL_DEFAULTS.lr
+    } else {
+        defaults.lr
+    })
+}
+
 /// The per-set training defaults of `backprop train --data <set>`, chosen by
 /// measurement; `None` for a name that is not a generated set.
 ///

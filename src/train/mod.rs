@@ -330,6 +330,44 @@ impl<T: Float> Trainer<T> {
         outcome
     }
 
+    /// The gradient of every parameter (in [`Mlp::named_params`] order) of
+    /// the loss on rows `idx` of `data`, with `observer` watching the
+    /// backward sweep, and the batch's loss; the model is not updated. Run
+    /// just before [`Trainer::train_batch`] on the same rows, it shows that
+    /// step (the same ops on the same values, so the same numbers).
+    pub fn gradients_with(
+        &mut self,
+        data: &Dataset,
+        idx: &[usize],
+        observer: &mut dyn crate::tape::BackwardObserver<T>,
+    ) -> Result<(f64, Vec<Tensor<T>>), TrainError> {
+        self.gather(data, idx);
+        let rows = idx.len();
+        let tape = Tape::new();
+        let params = self.model.record(&tape);
+        let xv = tape.constant_from(&self.x, &[rows, data.dim()])?.named("X");
+        let targets = if self.opts.loss.is_classification() {
+            tape.labels(&self.labels)
+        } else {
+            tape.constant_from(&self.y, &[rows, self.y.len() / rows.max(1)])?
+        }
+        .named("y");
+        let logits = self.model.forward(xv, &params)?.named("logits");
+        let loss = Mlp::loss(logits, targets, self.opts.loss)?.named("loss");
+        let value = loss.value().item().expect("scalar").as_f64();
+        let grads = tape.backward_with(loss, observer)?;
+        let out = params
+            .iter()
+            .map(|p| {
+                grads
+                    .get(*p)
+                    .cloned()
+                    .expect("every parameter reaches the loss")
+            })
+            .collect();
+        Ok((value, out))
+    }
+
     /// Loss, accuracy and confusion matrix of the current model on `data`.
     pub fn evaluate(&mut self, data: &Dataset) -> Result<Evaluation, TrainError> {
         evaluate(

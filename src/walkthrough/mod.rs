@@ -160,6 +160,33 @@ pub struct Visit {
     pub contributions: Vec<(NodeId, Option<Tensor<f64>>)>,
 }
 
+impl Visit {
+    /// What an observer saw at one step of a sweep, its tensors as `f64`
+    /// (a copy for an `f64` tape).
+    pub fn from_step<T: crate::Float>(s: &BackwardStep<'_, T>) -> Visit {
+        Visit {
+            id: s.id,
+            name: s.node.name.as_ref().map(|n| n.to_string()),
+            op: s.node.op.name(),
+            rule: s.node.op.rule(),
+            upstream: to_f64(s.upstream),
+            contributions: s
+                .node
+                .inputs()
+                .iter()
+                .copied()
+                .zip(s.contributions.iter().map(|c| c.as_ref().map(to_f64)))
+                .collect(),
+        }
+    }
+}
+
+/// A tensor's values as `f64`, same shape.
+pub fn to_f64<T: crate::Float>(t: &Tensor<T>) -> Tensor<f64> {
+    let data = t.data().iter().map(|v| v.as_f64()).collect();
+    Tensor::from_vec(data, t.dims()).expect("same shape, same count")
+}
+
 /// One layer `k` of the first step, with the tape ids of its values.
 #[derive(Clone, Copy, Debug)]
 pub struct LayerIds {
@@ -312,20 +339,7 @@ pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
     let fwd = notebook::forward_with(&tape, &x, &y, &weights, hidden)?;
     let mut visits = Vec::new();
     let grads = tape.backward_with(fwd.loss, &mut |s: &BackwardStep<'_, f64>| {
-        visits.push(Visit {
-            id: s.id,
-            name: s.node.name.as_ref().map(|n| n.to_string()),
-            op: s.node.op.name(),
-            rule: s.node.op.rule(),
-            upstream: s.upstream.clone(),
-            contributions: s
-                .node
-                .inputs()
-                .iter()
-                .copied()
-                .zip(s.contributions.iter().cloned())
-                .collect(),
-        })
+        visits.push(Visit::from_step(s))
     })?;
     let gradients: Vec<Tensor<f64>> = fwd.weight_grads(&grads);
     apply(&mut weights, &gradients, settings.lr);
@@ -477,7 +491,7 @@ impl Walkthrough {
 }
 
 /// `W ← W − lr·∂L/∂W` for every layer (the notebook's `W += …` with lr = 1).
-fn apply(weights: &mut [Tensor<f64>], gradients: &[Tensor<f64>], lr: f64) {
+pub fn apply(weights: &mut [Tensor<f64>], gradients: &[Tensor<f64>], lr: f64) {
     for (w, g) in weights.iter_mut().zip(gradients) {
         for (p, d) in w.data_mut().iter_mut().zip(g.data()) {
             *p -= lr * d;

@@ -1,0 +1,547 @@
+//! One playground session: its data, network and optimiser, stepped on
+//! request, and the snapshots the API reports.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::config::Resolved;
+use super::PlaygroundError;
+use crate::data::{epoch_order, Dataset, LoadOptions, TargetKind};
+use crate::float::Float;
+use crate::nn::{Activation, Loss, Mlp};
+use crate::notebook;
+use crate::optim::{OptimConfig, Optimizer};
+use crate::tape::{BackwardStep, Tape};
+use crate::tensor::Tensor;
+use crate::train::{LoopOptions, Trainer};
+use crate::walkthrough::{self, to_f64, Visit};
+
+/// The most points [`Session::history`] keeps.
+pub const HISTORY_POINTS: usize = 1000;
+
+/// What `POST /api/sessions/{id}/step` answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepReport {
+    /// Optimiser steps done in all.
+    pub step: u64,
+    /// The whole training set's loss after the last update.
+    pub loss: f64,
+    /// The training set's accuracy after the last update (classification).
+    pub train_accuracy: Option<f64>,
+    /// The test set's loss, if there is a test set.
+    pub test_loss: Option<f64>,
+    /// The test set's accuracy, if there is a test set.
+    pub test_accuracy: Option<f64>,
+}
+
+/// The last step, seen before its update.
+struct Last {
+    /// Weight gradients per layer, `[in, out]`.
+    weights: Vec<Tensor<f64>>,
+    /// Bias gradients per layer, if the layers have biases.
+    biases: Option<Vec<Tensor<f64>>>,
+    /// The backward sweep, node by node.
+    visits: Vec<Visit>,
+}
+
+/// A network trained by [`Trainer`] on a generated set.
+struct General<T: Float> {
+    trainer: Trainer<T>,
+    train: Dataset,
+    test: Option<Dataset>,
+    order: Vec<usize>,
+    epoch: u64,
+    batch: usize,
+}
+
+/// The notebook's network, stepped by the walkthrough's code.
+struct NotebookNet {
+    x: Tensor<f64>,
+    y: Tensor<f64>,
+    weights: Vec<Tensor<f64>>,
+    lr: f64,
+}
+
+enum Net {
+    F32(Box<General<f32>>),
+    F64(Box<General<f64>>),
+    Notebook(NotebookNet),
+}
+
+/// A session: configuration, network, step count, last step and history.
+pub struct Session {
+    /// The resolved configuration.
+    pub config: super::Config,
+    net: Net,
+    step: u64,
+    loss: f64,
+    last: Option<Last>,
+    history: Vec<(u64, f64)>,
+    /// Steps between kept history points (doubles as the history thins).
+    stride: u64,
+    /// The input plane shown by [`Session::boundary`]: `[x0, x1, y0, y1]`.
+    plane: [f64; 4],
+}
+
+/// `lo..hi` widened by a tenth of its span on each side (at least 0.25).
+fn padded((lo, hi): (f64, f64)) -> (f64, f64) {
+    let pad = ((hi - lo) * 0.1).max(0.25);
+    (lo - pad, hi + pad)
+}
+
+impl Session {
+    /// Builds a session: generates its data and initialises its network.
+    pub fn new(r: &Resolved) -> Result<Session, PlaygroundError> {
+        let c = &r.config;
+        let (net, plane) = if c.preset.is_some() {
+            let (x, y) = notebook::xor();
+            let weights = notebook::init_weights(c.seed, &c.layers)?;
+            let net = NotebookNet {
+                x,
+                y,
+                weights,
+                lr: c.lr,
+            };
+            let (x0, x1) = padded((0.0, 1.0));
+            (Net::Notebook(net), [x0, x1, x0, x1])
+        } else {
+            let opts = LoadOptions {
+                target: if r.loss.is_classification() {
+                    TargetKind::Class
+                } else {
+                    TargetKind::Values { k: 1 }
+                },
+                samples: c.samples,
+                noise: c.noise,
+                seed: u64::from(c.seed),
+                unit_targets: r.loss == Loss::Bce,
+                ..LoadOptions::default()
+            };
+            let data = Dataset::generate(&c.dataset, &opts)
+                .map_err(|e| PlaygroundError::bad("dataset", e.to_string()))?;
+            let (x0, x1) = padded(data.feature_range(0));
+            let (y0, y1) = padded(data.feature_range(1));
+            let (train, test) = data.split_tail(c.test_fraction);
+            let net = if r.f64 {
+                Net::F64(Box::new(General::new(r, train, test)?))
+            } else {
+                Net::F32(Box::new(General::new(r, train, test)?))
+            };
+            (net, [x0, x1, y0, y1])
+        };
+        let mut s = Session {
+            config: c.clone(),
+            net,
+            step: 0,
+            loss: f64::NAN,
+            last: None,
+            history: Vec::new(),
+            stride: 1,
+            plane,
+        };
+        s.loss = s.evaluate()?.loss;
+        s.history.push((0, s.loss));
+        Ok(s)
+    }
+
+    /// Optimiser steps done so far.
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// Loss and accuracies of the current network.
+    fn evaluate(&mut self) -> Result<StepReport, PlaygroundError> {
+        let (loss, train_accuracy, test_loss, test_accuracy) = match &mut self.net {
+            Net::F32(g) => g.evaluate()?,
+            Net::F64(g) => g.evaluate()?,
+            Net::Notebook(n) => {
+                let (out, loss) =
+                    walkthrough::predict(&n.x, &n.y, &n.weights, Activation::Sigmoid)?;
+                let right = out
+                    .data()
+                    .iter()
+                    .zip(n.y.data())
+                    .filter(|(o, t)| (**o > 0.5) == (**t > 0.5))
+                    .count();
+                (loss, Some(right as f64 / 4.0), None, None)
+            }
+        };
+        Ok(StepReport {
+            step: self.step,
+            loss,
+            train_accuracy,
+            test_loss,
+            test_accuracy,
+        })
+    }
+
+    /// Runs `steps` optimiser steps (the last one observed), then reports.
+    /// A step whose loss is not finite stops the run with an error; the
+    /// steps before it stay done.
+    pub fn step(&mut self, steps: u64) -> Result<StepReport, PlaygroundError> {
+        for k in 0..steps {
+            let observe = k + 1 == steps;
+            let (loss, last) = match &mut self.net {
+                Net::F32(g) => g.step(observe)?,
+                Net::F64(g) => g.step(observe)?,
+                Net::Notebook(n) => n.step(observe)?,
+            };
+            if !loss.is_finite() {
+                return Err(PlaygroundError::Diverged {
+                    step: self.step + 1,
+                    value: loss,
+                });
+            }
+            self.step += 1;
+            if last.is_some() {
+                self.last = last;
+            }
+            self.record(loss);
+        }
+        let report = self.evaluate()?;
+        self.loss = report.loss;
+        Ok(report)
+    }
+
+    /// Keeps `(step, loss)` every `stride` steps, halving the points and
+    /// doubling the stride when they reach [`HISTORY_POINTS`].
+    fn record(&mut self, loss: f64) {
+        if self.step % self.stride != 0 {
+            return;
+        }
+        if self.history.len() >= HISTORY_POINTS {
+            self.stride *= 2;
+            self.history.retain(|(s, _)| s % self.stride == 0);
+            if self.step % self.stride != 0 {
+                return;
+            }
+        }
+        self.history.push((self.step, loss));
+    }
+
+    /// The loss history: `(step, loss)` with the loss each kept step's
+    /// forward pass computed on its batch, before its update; step 0 is the
+    /// whole training set's loss before training.
+    pub fn history(&self) -> &[(u64, f64)] {
+        &self.history
+    }
+
+    /// `GET /api/sessions/{id}`: step, configuration, parameters `[in, out]`,
+    /// the last step's gradients and their norms, loss and history.
+    pub fn state(&self) -> Value {
+        let (weights, biases) = match &self.net {
+            Net::F32(g) => g.params(),
+            Net::F64(g) => g.params(),
+            Net::Notebook(n) => (n.weights.clone(), None),
+        };
+        let rows_all = |ts: &[Tensor<f64>]| ts.iter().map(tensor_json).collect::<Vec<_>>();
+        let last = self.last.as_ref();
+        json!({
+            "step": self.step,
+            "config": self.config,
+            "weights": rows_all(&weights),
+            "biases": biases.as_deref().map(rows_all),
+            "gradients": last.map(|l| rows_all(&l.weights)),
+            "bias_gradients": last.and_then(|l| l.biases.as_deref().map(rows_all)),
+            "grad_norms": last.map(|l| l.weights.iter().map(|g| crate::graph::frobenius_norm(g.data())).collect::<Vec<_>>()),
+            "loss": self.loss,
+            "history": self.history.iter().map(|(s, l)| json!([s, l])).collect::<Vec<_>>(),
+        })
+    }
+
+    /// `GET /api/sessions/{id}/backward`: the last step's reverse sweep in
+    /// visiting order (empty before the first step).
+    pub fn backward(&self) -> Value {
+        let visits = self.last.as_ref().map_or(&[][..], |l| &l.visits[..]);
+        let list: Vec<Value> = visits
+            .iter()
+            .map(|v| {
+                json!({
+                    "id": v.id,
+                    "name": v.name,
+                    "op": v.op,
+                    "rule": v.rule,
+                    "upstream": tensor_json(&v.upstream),
+                    "contributions": v.contributions.iter().map(|(to, c)| json!({
+                        "to": to,
+                        "gradient": c.as_ref().map(tensor_json),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({"step": self.step, "nodes": list})
+    }
+
+    /// `GET /api/sessions/{id}/boundary`: the network's output (probability
+    /// of class 1) over a `resolution`² grid of the input plane, and every
+    /// hidden unit's output over a `hidden_resolution`² grid. Rows run along
+    /// the second coordinate (`y`), columns along the first (`x`).
+    pub fn boundary(
+        &self,
+        resolution: usize,
+        hidden_resolution: usize,
+    ) -> Result<Value, PlaygroundError> {
+        let [x0, x1, y0, y1] = self.plane;
+        let grid = |r: usize| {
+            let at = |lo: f64, hi: f64, i: usize| {
+                if r == 1 {
+                    (lo + hi) / 2.0
+                } else {
+                    lo + (hi - lo) * i as f64 / (r - 1) as f64
+                }
+            };
+            let mut pts = Vec::with_capacity(2 * r * r);
+            for j in 0..r {
+                for i in 0..r {
+                    pts.push(at(x0, x1, i));
+                    pts.push(at(y0, y1, j));
+                }
+            }
+            pts
+        };
+        let (output, _) = self.layer_outputs(&grid(resolution), false)?;
+        let (_, hidden) = self.layer_outputs(&grid(hidden_resolution), true)?;
+        let square =
+            |v: &[f64], r: usize| -> Vec<Vec<f64>> { v.chunks(r).map(<[f64]>::to_vec).collect() };
+        let hidden: Vec<Vec<Vec<Vec<f64>>>> = hidden
+            .iter()
+            .map(|h| {
+                let units = h.dims()[1];
+                (0..units)
+                    .map(|u| {
+                        let col: Vec<f64> =
+                            h.data().iter().skip(u).step_by(units).copied().collect();
+                        square(&col, hidden_resolution)
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(json!({
+            "x_range": [x0, x1],
+            "y_range": [y0, y1],
+            "resolution": resolution,
+            "output": square(&output, resolution),
+            "hidden_resolution": hidden_resolution,
+            "hidden": hidden,
+        }))
+    }
+
+    /// The probability of class 1 at each point of `pts` (x, y pairs) and,
+    /// when `hidden`, each hidden layer's outputs `[points, units]`.
+    fn layer_outputs(
+        &self,
+        pts: &[f64],
+        hidden: bool,
+    ) -> Result<(Vec<f64>, Vec<Tensor<f64>>), PlaygroundError> {
+        let n = pts.len() / 2;
+        match &self.net {
+            Net::F32(g) => g.layer_outputs(pts, hidden),
+            Net::F64(g) => g.layer_outputs(pts, hidden),
+            Net::Notebook(nb) => {
+                let x = Tensor::from_vec(pts.to_vec(), &[n, 2])?;
+                let y = Tensor::zeros(&[n, 1])?;
+                let tape = Tape::new();
+                tape.inference(|| {
+                    let f = notebook::forward(&tape, &x, &y, &nb.weights)?;
+                    let acts: Vec<Tensor<f64>> = f.act.iter().map(|a| a.to_tensor()).collect();
+                    let (out, hid) = acts.split_last().expect("at least one layer");
+                    Ok((
+                        out.data().to_vec(),
+                        if hidden { hid.to_vec() } else { Vec::new() },
+                    ))
+                })
+            }
+        }
+    }
+}
+
+/// A 2-D tensor as a list of rows, anything else as a flat list.
+fn tensor_json(t: &Tensor<f64>) -> Value {
+    match t.to_rows() {
+        Some(rows) if t.dims().len() == 2 => json!(rows),
+        _ => json!(t.data()),
+    }
+}
+
+/// `[out, in]` (PyTorch's layout) as `[in, out]` (the notebook's).
+fn transposed(t: &Tensor<f64>) -> Tensor<f64> {
+    let (o, i) = (t.dims()[0], t.dims()[1]);
+    let d = t.data();
+    let data = (0..i * o).map(|k| d[(k % o) * i + k / o]).collect();
+    Tensor::from_vec(data, &[i, o]).expect("same count")
+}
+
+impl<T: Float> General<T> {
+    fn new(r: &Resolved, train: Dataset, test: Option<Dataset>) -> Result<Self, PlaygroundError> {
+        let c = &r.config;
+        let model = Mlp::new(&c.layers, r.activation, c.bias, r.init, c.seed)?;
+        let optim = Optimizer::new(OptimConfig::new(r.optimizer, c.lr));
+        let opts = LoopOptions {
+            loss: r.loss,
+            batch_size: c.batch_size,
+            shuffle: true,
+            seed: u64::from(c.seed),
+        };
+        Ok(General {
+            trainer: Trainer::new(model, optim, opts, None),
+            train,
+            test,
+            order: Vec::new(),
+            epoch: 0,
+            batch: 0,
+        })
+    }
+
+    fn evaluate(
+        &mut self,
+    ) -> Result<(f64, Option<f64>, Option<f64>, Option<f64>), PlaygroundError> {
+        let tr = self.trainer.evaluate(&self.train)?;
+        let te = match &self.test {
+            Some(t) if t.n > 0 => Some(self.trainer.evaluate(t)?),
+            _ => None,
+        };
+        Ok((
+            tr.loss,
+            tr.accuracy,
+            te.as_ref().map(|e| e.loss),
+            te.and_then(|e| e.accuracy),
+        ))
+    }
+
+    /// One optimiser step on the next batch of the epoch's shuffled order
+    /// (a new epoch, a new order); when `observe`, the step's gradients and
+    /// backward sweep are taken first.
+    fn step(&mut self, observe: bool) -> Result<(f64, Option<Last>), PlaygroundError> {
+        let n = self.train.n;
+        let size = if self.trainer.opts.batch_size == 0 {
+            n
+        } else {
+            self.trainer.opts.batch_size.min(n)
+        };
+        if self.batch == 0 {
+            self.epoch += 1;
+            epoch_order(n, self.trainer.opts.seed, self.epoch, true, &mut self.order);
+        }
+        let start = self.batch * size;
+        let end = (start + size).min(n);
+        self.batch = if end >= n { 0 } else { self.batch + 1 };
+        let idx = self.order[start..end].to_vec();
+        let last = if observe {
+            let mut visits = Vec::new();
+            let (_, grads) =
+                self.trainer
+                    .gradients_with(&self.train, &idx, &mut |s: &BackwardStep<'_, T>| {
+                        visits.push(Visit::from_step(s))
+                    })?;
+            let bias = self.trainer.model.has_bias();
+            let per = if bias { 2 } else { 1 };
+            let weights = grads
+                .iter()
+                .step_by(per)
+                .map(|g| transposed(&to_f64(g)))
+                .collect();
+            let biases = bias.then(|| grads.iter().skip(1).step_by(2).map(to_f64).collect());
+            Some(Last {
+                weights,
+                biases,
+                visits,
+            })
+        } else {
+            None
+        };
+        let mut norms = vec![0.0; self.trainer.model.layers.len()];
+        let (loss, _) = self.trainer.train_batch(&self.train, &idx, &mut norms)?;
+        Ok((loss, last))
+    }
+
+    fn params(&self) -> (Vec<Tensor<f64>>, Option<Vec<Tensor<f64>>>) {
+        let m = &self.trainer.model;
+        let weights = m
+            .layers
+            .iter()
+            .map(|l| transposed(&to_f64(&l.weight)))
+            .collect();
+        let biases = m.has_bias().then(|| {
+            m.layers
+                .iter()
+                .filter_map(|l| l.bias.as_ref().map(to_f64))
+                .collect()
+        });
+        (weights, biases)
+    }
+
+    fn layer_outputs(
+        &self,
+        pts: &[f64],
+        hidden: bool,
+    ) -> Result<(Vec<f64>, Vec<Tensor<f64>>), PlaygroundError> {
+        let model = &self.trainer.model;
+        let n = pts.len() / 2;
+        let data: Vec<T> = pts.iter().map(|&v| T::from_f64(v)).collect();
+        let tape = Tape::<T>::new();
+        let (logits, hid) = tape.inference(|| -> crate::Result<_> {
+            let params = model.record(&tape);
+            let mut h = tape.constant_from(&data, &[n, 2])?;
+            let mut p = params.iter();
+            let mut hid = Vec::new();
+            for (i, l) in model.layers.iter().enumerate() {
+                h = h.matmul_t(*p.next().expect("a weight per layer"))?;
+                if l.bias.is_some() {
+                    h = h.add_bias(*p.next().expect("a bias per layer"))?;
+                }
+                if i + 1 < model.layers.len() {
+                    h = model.activation.apply(h);
+                    if hidden {
+                        hid.push(to_f64(&h.value()));
+                    }
+                }
+            }
+            Ok((to_f64(&h.value()), hid))
+        })?;
+        let out = match self.trainer.opts.loss {
+            Loss::CrossEntropy => logits
+                .data()
+                .chunks(2)
+                .map(|z| 1.0 / (1.0 + (z[0] - z[1]).exp()))
+                .collect(),
+            Loss::Bce => logits
+                .data()
+                .iter()
+                .map(|z| 1.0 / (1.0 + (-z).exp()))
+                .collect(),
+            Loss::Mse => logits.data().to_vec(),
+        };
+        Ok((out, hid))
+    }
+}
+
+impl NotebookNet {
+    /// The walkthrough's step: the notebook's forward pass recorded with its
+    /// names, the backward sweep (observed when `observe`), `W ← W − lr·∂L/∂W`.
+    fn step(&mut self, observe: bool) -> Result<(f64, Option<Last>), PlaygroundError> {
+        let tape = Tape::new();
+        let fwd = notebook::forward(&tape, &self.x, &self.y, &self.weights)?;
+        let loss = fwd.loss.value().item().expect("scalar loss");
+        let mut visits = Vec::new();
+        let grads = if observe {
+            tape.backward_with(fwd.loss, &mut |s: &BackwardStep<'_, f64>| {
+                visits.push(Visit::from_step(s))
+            })?
+        } else {
+            tape.backward(fwd.loss)?
+        };
+        let gradients = fwd.weight_grads(&grads);
+        if !loss.is_finite() {
+            return Ok((loss, None));
+        }
+        walkthrough::apply(&mut self.weights, &gradients, self.lr);
+        Ok((
+            loss,
+            observe.then(|| Last {
+                weights: gradients,
+                biases: None,
+                visits,
+            }),
+        ))
+    }
+}
