@@ -255,8 +255,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(serve(args, limits));
-    // A step still running on the blocking pool is not waited for long.
-    runtime.shutdown_timeout(Duration::from_secs(1));
+    // A step still running on the blocking pool is not waited for: the
+    // process ends, and the session with it.
+    runtime.shutdown_background();
     result
 }
 

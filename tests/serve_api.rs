@@ -1,0 +1,555 @@
+//! `backprop serve` end to end: the real binary on a free port, spoken to
+//! over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_backprop");
+
+/// A running server, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("a first line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Server { child, base, agent }
+    }
+
+    fn answer(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
+        let mut resp = resp.expect("an HTTP answer");
+        let status = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().expect("a body");
+        let value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON: {body:?}"));
+        (status, value)
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        Self::answer(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    fn delete(&self, path: &str) -> (u16, Value) {
+        Self::answer(self.agent.delete(format!("{}{path}", self.base)).call())
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        Self::answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .send_json(body),
+        )
+    }
+
+    fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
+        Self::answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("content-type", "application/json")
+                .send(body),
+        )
+    }
+
+    /// A new session from `config`; its id.
+    fn session(&self, config: Value) -> String {
+        let (status, v) = self.post("/api/sessions", &config);
+        assert_eq!(status, 200, "{v}");
+        v["id"].as_str().expect("an id").to_string()
+    }
+
+    fn step(&self, id: &str, steps: u64) -> Value {
+        let (status, v) = self.post(
+            &format!("/api/sessions/{id}/step"),
+            &json!({"steps": steps}),
+        );
+        assert_eq!(status, 200, "{v}");
+        v
+    }
+
+    fn assert_healthy(&self) {
+        let (status, v) = self.get("/api/health");
+        assert_eq!(status, 200);
+        assert_eq!(v["ok"], true);
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn matrices(v: &Value) -> Vec<Vec<Vec<f64>>> {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{e}: {v}"))
+}
+
+#[test]
+fn every_endpoint_answers() {
+    let s = Server::start(&[]);
+    let (status, h) = s.get("/api/health");
+    assert_eq!(status, 200);
+    assert_eq!(h["sessions"], 0);
+    assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
+
+    let (status, created) = s.post("/api/sessions", &json!({"dataset": "circles", "seed": 3}));
+    assert_eq!(status, 200, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let c = &created["config"];
+    // The per-set defaults of `train --data circles`, every field present.
+    assert_eq!(c["layers"], json!([2, 16, 16, 2]));
+    assert_eq!(c["activation"], "tanh");
+    assert_eq!(c["optimizer"], "adam");
+    assert_eq!(c["lr"], 0.005);
+    assert_eq!(c["batch_size"], 32);
+    assert_eq!(c["seed"], 3);
+    for f in [
+        "dataset",
+        "samples",
+        "noise",
+        "test_fraction",
+        "bias",
+        "loss",
+        "init",
+        "dtype",
+    ] {
+        assert!(!c[f].is_null(), "{f} missing from {c}");
+    }
+    assert_eq!(s.get("/api/health").1["sessions"], 1);
+
+    let (status, before) = s.get(&format!("/api/sessions/{id}"));
+    assert_eq!(status, 200);
+    assert_eq!(before["step"], 0);
+    assert!(before["gradients"].is_null() && before["grad_norms"].is_null());
+    assert!(before["bias_gradients"].is_null());
+    assert_eq!(matrices(&before["weights"])[0].len(), 2, "[in, out]");
+    let (_, bw) = s.get(&format!("/api/sessions/{id}/backward"));
+    assert_eq!(bw["nodes"], json!([]));
+
+    let r = s.step(&id, 10);
+    assert_eq!(r["step"], 10);
+    for f in ["loss", "train_accuracy"] {
+        assert!(r[f].as_f64().unwrap().is_finite(), "{r}");
+    }
+    assert!(r["test_loss"].is_null(), "no test set");
+
+    let (_, st) = s.get(&format!("/api/sessions/{id}"));
+    assert_eq!(st["step"], 10);
+    assert_eq!(st["loss"], r["loss"]);
+    let g = matrices(&st["gradients"]);
+    assert_eq!(
+        g.iter().map(|m| (m.len(), m[0].len())).collect::<Vec<_>>(),
+        [(2, 16), (16, 16), (16, 2)]
+    );
+    let norms: Vec<f64> = serde_json::from_value(st["grad_norms"].clone()).unwrap();
+    let frob: Vec<f64> = g
+        .iter()
+        .map(|m| m.iter().flatten().map(|x| x * x).sum::<f64>().sqrt())
+        .collect();
+    for (n, f) in norms.iter().zip(&frob) {
+        assert!((n - f).abs() <= 1e-9 * f.max(1.0), "{n} vs {f}");
+    }
+    assert_eq!(st["biases"].as_array().unwrap().len(), 3);
+    assert_eq!(st["bias_gradients"].as_array().unwrap().len(), 3);
+    let history = st["history"].as_array().unwrap();
+    assert_eq!(history.len(), 11);
+    assert_eq!(history[10][0], 10);
+
+    let (status, b) = s.get(&format!("/api/sessions/{id}/boundary"));
+    assert_eq!(status, 200);
+    let out = matrices(&json!([b["output"]]));
+    assert_eq!((out[0].len(), out[0][0].len()), (50, 50));
+    assert!(out[0].iter().flatten().all(|p| (0.0..=1.0).contains(p)));
+    let hidden = b["hidden"].as_array().unwrap();
+    assert_eq!(hidden.len(), 2);
+    assert_eq!(hidden[0].as_array().unwrap().len(), 16);
+    assert_eq!(hidden[0][0].as_array().unwrap().len(), 20);
+    let (_, b) = s.get(&format!(
+        "/api/sessions/{id}/boundary?resolution=7&hidden_resolution=3"
+    ));
+    assert_eq!(b["output"].as_array().unwrap().len(), 7);
+    assert_eq!(b["hidden"][1][15][2].as_array().unwrap().len(), 3);
+
+    let (_, bw) = s.get(&format!("/api/sessions/{id}/backward"));
+    let nodes = bw["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["name"], "loss");
+    assert!(nodes
+        .iter()
+        .all(|n| n["op"].is_string() && n["rule"].is_string() && !n["upstream"].is_null()));
+    assert!(nodes.iter().any(|n| n["name"] == "0.weight"));
+
+    let (status, _) = s.delete(&format!("/api/sessions/{id}"));
+    assert_eq!(status, 200);
+    assert_eq!(s.get(&format!("/api/sessions/{id}")).0, 404);
+    assert_eq!(s.get("/api/health").1["sessions"], 0);
+}
+
+/// `walkthrough --json` with these flags.
+fn walkthrough(seed: u32, lr: f64, layers: &str, steps: u64) -> Value {
+    let out = Command::new(BIN)
+        .args(["walkthrough", "--json", "--seed", &seed.to_string()])
+        .args(["--lr", &lr.to_string(), "--layers", layers])
+        .args(["--steps", &steps.to_string()])
+        .output()
+        .expect("walkthrough runs");
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn assert_close(a: &[Vec<Vec<f64>>], b: &[Vec<Vec<f64>>]) {
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a
+        .iter()
+        .flatten()
+        .flatten()
+        .zip(b.iter().flatten().flatten())
+    {
+        assert!((x - y).abs() <= 1e-12 * y.abs().max(1e-300), "{x} vs {y}");
+    }
+    assert_eq!(
+        a.iter().flatten().flatten().count(),
+        b.iter().flatten().flatten().count()
+    );
+}
+
+#[test]
+fn notebook_preset_matches_the_walkthrough() {
+    let s = Server::start(&[]);
+    // The notebook itself: seed 42, lr 1, 2-2-1.
+    let (status, v) = s.post("/api/sessions", &json!({"preset": "notebook"}));
+    assert_eq!(status, 200, "{v}");
+    let c = &v["config"];
+    assert_eq!(
+        (c["seed"].clone(), c["lr"].clone()),
+        (json!(42), json!(1.0))
+    );
+    assert_eq!(
+        (c["layers"].clone(), c["bias"].clone(), c["dtype"].clone()),
+        (json!([2, 2, 1]), json!(false), json!("f64"))
+    );
+    let id = v["id"].as_str().unwrap();
+    s.step(id, 1);
+    let st = s.get(&format!("/api/sessions/{id}")).1;
+    let w = walkthrough(42, 1.0, "2,2,1", 1);
+    assert_close(&matrices(&st["weights"]), &matrices(&w["weights"]));
+    assert_close(&matrices(&st["gradients"]), &matrices(&w["gradients"]));
+    assert!(st["biases"].is_null() && st["bias_gradients"].is_null());
+    // The backward view is the walkthrough's sweep: the notebook's names.
+    let bw = s.get(&format!("/api/sessions/{id}/backward")).1;
+    let names: Vec<&str> = bw["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert_eq!(names[0], "loss");
+    for n in [
+        "predicted_output",
+        "output_input",
+        "W2",
+        "hidden_output",
+        "W1",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+
+    // Other settings, over many steps.
+    let id = s.session(json!({"preset": "notebook", "seed": 7, "lr": 0.5, "layers": [2, 3, 4, 1]}));
+    s.step(&id, 1);
+    let st = s.get(&format!("/api/sessions/{id}")).1;
+    let w1 = walkthrough(7, 0.5, "2,3,4,1", 1);
+    assert_close(&matrices(&st["gradients"]), &matrices(&w1["gradients"]));
+    s.step(&id, 299);
+    let st = s.get(&format!("/api/sessions/{id}")).1;
+    let w = walkthrough(7, 0.5, "2,3,4,1", 300);
+    assert_close(&matrices(&st["weights"]), &matrices(&w["weights"]));
+    assert_eq!(st["step"], 300);
+    assert!((st["loss"].as_f64().unwrap() - w["loss_after"].as_f64().unwrap()).abs() <= 1e-12);
+}
+
+#[test]
+fn moons_reaches_ninety_percent_test_accuracy_within_5000_steps() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "moons", "test_fraction": 0.2, "seed": 0}));
+    let mut best = (0, 0.0);
+    for _ in 0..50 {
+        let started = Instant::now();
+        let r = s.step(&id, 100);
+        let acc = r["test_accuracy"].as_f64().unwrap();
+        eprintln!(
+            "step {}: test accuracy {acc}, loss {} ({:?} for 100 steps)",
+            r["step"],
+            r["loss"],
+            started.elapsed()
+        );
+        if acc >= 0.9 {
+            best = (r["step"].as_u64().unwrap(), acc);
+            break;
+        }
+    }
+    assert!(best.1 >= 0.9, "no 0.9 test accuracy in 5000 steps");
+}
+
+#[test]
+fn bad_requests_get_4xx_and_leave_the_server_healthy() {
+    let s = Server::start(&["--max-sessions", "2"]);
+    let id = s.session(json!({"dataset": "xor"}));
+    let cases: Vec<(&str, &str, &str, u16, Option<&str>)> = vec![
+        ("POST", "/api/sessions", "{\"dataset\": ", 400, Some("body")),
+        ("POST", "/api/sessions", "[1, 2]", 400, Some("body")),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"epochs": 3}"#,
+            400,
+            Some("epochs"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"dataset": "mnist"}"#,
+            400,
+            Some("dataset"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"activation": "swish"}"#,
+            400,
+            Some("activation"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"samples": "many"}"#,
+            400,
+            Some("samples"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"samples": 10001}"#,
+            400,
+            Some("samples"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"layers": [2, 65, 2]}"#,
+            400,
+            Some("layers"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"layers": [2,4,4,4,4,4,4,4,4,4,2]}"#,
+            400,
+            Some("layers"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"layers": [3, 4, 2]}"#,
+            400,
+            Some("layers"),
+        ),
+        ("POST", "/api/sessions", r#"{"lr": -1}"#, 400, Some("lr")),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"test_fraction": 1}"#,
+            400,
+            Some("test_fraction"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"preset": "notebook", "noise": 0.1}"#,
+            400,
+            Some("noise"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"preset": "colab"}"#,
+            400,
+            Some("preset"),
+        ),
+        (
+            "POST",
+            "/api/sessions",
+            r#"{"preset": "notebook", "layers": [2, 2, 2]}"#,
+            400,
+            Some("layers"),
+        ),
+        (
+            "POST",
+            "/api/sessions/{id}/step",
+            r#"{"steps": 10001}"#,
+            400,
+            Some("steps"),
+        ),
+        (
+            "POST",
+            "/api/sessions/{id}/step",
+            r#"{"steps": 0}"#,
+            400,
+            Some("steps"),
+        ),
+        (
+            "POST",
+            "/api/sessions/{id}/step",
+            r#"{"steps": -1}"#,
+            400,
+            Some("steps"),
+        ),
+        (
+            "POST",
+            "/api/sessions/{id}/step",
+            r#"{"stpes": 1}"#,
+            400,
+            Some("stpes"),
+        ),
+        ("POST", "/api/sessions/{id}/step", "{", 400, Some("body")),
+        (
+            "GET",
+            "/api/sessions/{id}/boundary?resolution=201",
+            "",
+            400,
+            Some("resolution"),
+        ),
+        (
+            "GET",
+            "/api/sessions/{id}/boundary?hidden_resolution=0",
+            "",
+            400,
+            Some("hidden_resolution"),
+        ),
+        (
+            "GET",
+            "/api/sessions/{id}/boundary?res=10",
+            "",
+            400,
+            Some("res"),
+        ),
+        ("GET", "/api/sessions/nope", "", 404, None),
+        (
+            "POST",
+            "/api/sessions/nope/step",
+            r#"{"steps": 1}"#,
+            404,
+            None,
+        ),
+        ("GET", "/api/sessions/nope/boundary", "", 404, None),
+        ("GET", "/api/sessions/nope/backward", "", 404, None),
+        ("DELETE", "/api/sessions/nope", "", 404, None),
+        ("GET", "/api/nothing", "", 404, None),
+        ("DELETE", "/api/health", "", 405, None),
+    ];
+    for (method, path, body, status, field) in cases {
+        let path = path.replace("{id}", &id);
+        let (got, v) = match method {
+            "GET" => s.get(&path),
+            "DELETE" => s.delete(&path),
+            _ => s.post_raw(&path, body),
+        };
+        assert_eq!(got, status, "{method} {path} {body}: {v}");
+        assert!(v["error"].is_string(), "{method} {path} {body}: {v}");
+        if let Some(f) = field {
+            assert_eq!(v["field"], f, "{method} {path} {body}: {v}");
+            assert!(v["error"].as_str().unwrap().contains(f), "{v}");
+        }
+        s.assert_healthy();
+    }
+    // The session limit: a second session fits, a third does not.
+    s.session(json!({}));
+    let (status, v) = s.post("/api/sessions", &json!({}));
+    assert_eq!(status, 429, "{v}");
+    // A session that diverges answers 422 and stays usable; the others too.
+    let (status, v) = s.post(&format!("/api/sessions/{id}/step"), &json!({"steps": 1}));
+    assert_eq!(status, 200, "{v}");
+    s.assert_healthy();
+}
+
+#[test]
+fn a_diverging_session_fails_alone() {
+    let s = Server::start(&[]);
+    let bad = s.session(json!({"dataset": "xor", "optimizer": "sgd", "lr": 1e30, "loss": "mse", "layers": [2, 8, 1]}));
+    let good = s.session(json!({"dataset": "xor"}));
+    let (status, v) = s.post(&format!("/api/sessions/{bad}/step"), &json!({"steps": 50}));
+    assert_eq!(status, 422, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("lr"), "{v}");
+    assert_eq!(s.step(&good, 5)["step"], 5);
+    assert_eq!(s.get(&format!("/api/sessions/{bad}")).0, 200);
+    s.assert_healthy();
+}
+
+#[test]
+fn a_long_step_does_not_stall_other_requests() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "spirals", "samples": 2000, "batch_size": 0}));
+    let agent = s.agent.clone();
+    let url = format!("{}/api/sessions/{id}/step", s.base);
+    let long = std::thread::spawn(move || {
+        let started = Instant::now();
+        let r = agent.post(&url).send_json(json!({"steps": 800}));
+        (r.map(|r| r.status().as_u16()), started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    s.assert_healthy();
+    let health = started.elapsed();
+    let (status, took) = long.join().unwrap();
+    assert_eq!(status.unwrap(), 200);
+    eprintln!("health took {health:?} during a step request of {took:?}");
+    if took > Duration::from_millis(500) {
+        assert!(health < took / 2, "health {health:?}, step {took:?}");
+    }
+}
+
+#[test]
+fn sigterm_ends_the_server_with_status_0() {
+    let mut s = Server::start(&[]);
+    s.session(json!({}));
+    let status = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let started = Instant::now();
+    let code = loop {
+        if let Some(code) = s.child.try_wait().unwrap() {
+            break code;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code.code(), Some(0), "{code:?}");
+}
