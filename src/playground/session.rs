@@ -151,7 +151,7 @@ impl Session {
 
     /// Loss and accuracies of the current network.
     fn evaluate(&mut self) -> Result<StepReport, PlaygroundError> {
-        let (loss, train_accuracy, test_loss, test_accuracy) = match &mut self.net {
+        let report = match &mut self.net {
             Net::F32(g) => g.evaluate()?,
             Net::F64(g) => g.evaluate()?,
             Net::Notebook(n) => {
@@ -163,15 +163,18 @@ impl Session {
                     .zip(n.y.data())
                     .filter(|(o, t)| (**o > 0.5) == (**t > 0.5))
                     .count();
-                (loss, Some(right as f64 / 4.0), None, None)
+                StepReport {
+                    step: 0,
+                    loss,
+                    train_accuracy: Some(right as f64 / 4.0),
+                    test_loss: None,
+                    test_accuracy: None,
+                }
             }
         };
         Ok(StepReport {
             step: self.step,
-            loss,
-            train_accuracy,
-            test_loss,
-            test_accuracy,
+            ..report
         })
     }
 
@@ -206,13 +209,13 @@ impl Session {
     /// Keeps `(step, loss)` every `stride` steps, halving the points and
     /// doubling the stride when they reach [`HISTORY_POINTS`].
     fn record(&mut self, loss: f64) {
-        if self.step % self.stride != 0 {
+        if !self.step.is_multiple_of(self.stride) {
             return;
         }
         if self.history.len() >= HISTORY_POINTS {
             self.stride *= 2;
             self.history.retain(|(s, _)| s % self.stride == 0);
-            if self.step % self.stride != 0 {
+            if !self.step.is_multiple_of(self.stride) {
                 return;
             }
         }
@@ -392,20 +395,20 @@ impl<T: Float> General<T> {
         })
     }
 
-    fn evaluate(
-        &mut self,
-    ) -> Result<(f64, Option<f64>, Option<f64>, Option<f64>), PlaygroundError> {
+    /// The figures of a [`StepReport`] (its `step` left 0).
+    fn evaluate(&mut self) -> Result<StepReport, PlaygroundError> {
         let tr = self.trainer.evaluate(&self.train)?;
         let te = match &self.test {
             Some(t) if t.n > 0 => Some(self.trainer.evaluate(t)?),
             _ => None,
         };
-        Ok((
-            tr.loss,
-            tr.accuracy,
-            te.as_ref().map(|e| e.loss),
-            te.and_then(|e| e.accuracy),
-        ))
+        Ok(StepReport {
+            step: 0,
+            loss: tr.loss,
+            train_accuracy: tr.accuracy,
+            test_loss: te.as_ref().map(|e| e.loss),
+            test_accuracy: te.and_then(|e| e.accuracy),
+        })
     }
 
     /// One optimiser step on the next batch of the epoch's shuffled order
@@ -537,7 +540,7 @@ impl NotebookNet {
         walkthrough::apply(&mut self.weights, &gradients, self.lr);
         Ok((
             loss,
-            observe.then(|| Last {
+            observe.then_some(Last {
                 weights: gradients,
                 biases: None,
                 visits,
