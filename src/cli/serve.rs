@@ -240,6 +240,7 @@ async fn shutdown_signal() {
     }
 }
 
+/// Serves until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<()> {
     let limits = Limits {
         max_sessions: args.max_sessions,

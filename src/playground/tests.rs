@@ -110,3 +110,45 @@ fn the_session_limit_holds() {
     p.create(b"{}").unwrap();
     assert_eq!(p.create(b"{}").unwrap_err().status(), 429);
 }
+
+#[test]
+fn idle_sessions_expire() {
+    let p = Playground::new(Limits {
+        idle: std::time::Duration::ZERO,
+        ..Limits::default()
+    });
+    let (id, _) = p.create(b"{}").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(p.expire(), 1);
+    assert!(p.is_empty());
+    assert_eq!(p.get(&id).err().map(|e| e.status()), Some(404));
+}
+
+#[test]
+fn a_step_of_a_general_session_is_the_trainers() {
+    // The observed gradients are those of the step that follows them: the
+    // update of plain SGD is exactly −lr·gradient.
+    let p = pg();
+    let (id, _) = p
+        .create(br#"{"dataset": "moons", "optimizer": "sgd", "lr": 0.5, "dtype": "f64", "batch_size": 0}"#)
+        .unwrap();
+    let before = p.with(&id, |s| Ok(s.state())).unwrap();
+    let state = p
+        .with(&id, |s| {
+            s.step(1)?;
+            Ok(s.state())
+        })
+        .unwrap();
+    let w0: Vec<Vec<Vec<f64>>> = serde_json::from_value(before["weights"].clone()).unwrap();
+    let w1: Vec<Vec<Vec<f64>>> = serde_json::from_value(state["weights"].clone()).unwrap();
+    let g: Vec<Vec<Vec<f64>>> = serde_json::from_value(state["gradients"].clone()).unwrap();
+    for ((a, b), d) in w0
+        .iter()
+        .flatten()
+        .flatten()
+        .zip(w1.iter().flatten().flatten())
+        .zip(g.iter().flatten().flatten())
+    {
+        assert!((a - 0.5 * d - b).abs() <= 1e-12, "{a} − 0.5·{d} ≠ {b}");
+    }
+}
