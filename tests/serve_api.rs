@@ -553,3 +553,42 @@ fn sigterm_ends_the_server_with_status_0() {
     };
     assert_eq!(code.code(), Some(0), "{code:?}");
 }
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_server() {
+    // A free port, named before the start: with stdout closed the first line cannot be read.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", &port.to_string()])
+        .stdout(writer)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let url = format!("http://127.0.0.1:{port}/api/health");
+    let started = Instant::now();
+    let health = loop {
+        if let Ok(mut r) = agent.get(&url).call() {
+            break r.body_mut().read_json::<Value>().unwrap();
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the server exited");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never answered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(health["ok"], true);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -270,9 +270,15 @@ async fn serve(args: ServeArgs, limits: Limits) -> Result<()> {
         .local_addr()
         .context("cannot read the bound address")?;
     {
+        // A reader that left (a closed pipe) does not stop the server; any
+        // other write error is reported (one line, exit 2).
         let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{addr}/")?;
-        out.flush()?;
+        match writeln!(out, "listening on http://{addr}/").and_then(|()| out.flush()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(anyhow::Error::new(e).context("cannot write to stdout"))
+            }
+            _ => {}
+        }
     }
     let pg = Arc::new(Playground::new(limits));
     let sweeper = Arc::clone(&pg);
