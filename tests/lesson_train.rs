@@ -37,6 +37,7 @@ fn default_settings_learn_every_generated_set() {
         ("moons", 0.95),
         ("circles", 0.95),
         ("spirals", 0.90),
+        ("blobs", 0.95),
     ] {
         for seed in ["0", "1", "2"] {
             let out = ok(&[

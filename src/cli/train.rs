@@ -27,7 +27,7 @@ pub enum Dtype {
 
 #[derive(Args)]
 pub struct TrainArgs {
-    /// A CSV file (optionally gzipped), an MNIST `*-images-idx3-ubyte[.gz]` file, or xor|moons|circles|spirals.
+    /// A CSV file (optionally gzipped), an MNIST `*-images-idx3-ubyte[.gz]` file, or xor|moons|circles|spirals|blobs.
     #[arg(long, value_name = "SPEC")]
     pub data: String,
     /// A separate test set (same forms as --data).
@@ -116,7 +116,7 @@ pub struct TrainArgs {
     /// Samples of a generated set.
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
-    /// Noise of a generated set [default: the set's own: 0.1, spirals 0.02].
+    /// Noise of a generated set [default: the set's own: 0.1, spirals 0.02, blobs 0.5].
     #[arg(long, allow_negative_numbers = true)]
     pub noise: Option<f64>,
     /// Regression targets: the last K columns.

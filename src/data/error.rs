@@ -8,7 +8,7 @@
 pub enum DataError {
     /// The spec is neither an existing file nor a generated set's name.
     #[error(
-        "no such file and not a generated set: {spec} (expected a file, or one of xor, moons, circles, spirals)"
+        "no such file and not a generated set: {spec} (expected a file, or one of xor, moons, circles, spirals, blobs)"
     )]
     UnknownSpec {
         /// The spec as given.

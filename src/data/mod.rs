@@ -4,7 +4,7 @@
 //! [`Dataset::load`] takes the `--data` SPEC: a path naming anything that
 //! exists and is not a directory is read as a file (so a pipe works); a SPEC
 //! that does not exist is one of the generated sets `xor`, `moons`,
-//! `circles`, `spirals` (see [`generated`]); anything else is an error.
+//! `circles`, `spirals`, `blobs` (see [`generated`]); anything else is an error.
 //!
 //! Memory is bounded: every buffer whose size comes from the input or the
 //! options is sized with checked arithmetic and reserved fallibly before it

@@ -473,8 +473,8 @@ mod tests {
                 "64 lowercase hex digits",
             ),
             (
-                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"blobs","samples":10,"noise":0.1,"seed":0}}"#,
-                "generated.set \"blobs\"",
+                r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"blob","samples":10,"noise":0.1,"seed":0}}"#,
+                "generated.set \"blob\"",
             ),
             (
                 r#"{"layers":[2,2],"activation":"relu","bias":true,"loss":"mse","dtype":"F32","generated":{"set":"xor","samples":0,"noise":0.1,"seed":0}}"#,

@@ -13,7 +13,7 @@ use crate::optim::OptimKind;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigRequest {
-    /// xor, moons, circles or spirals (default moons).
+    /// xor, moons, circles, spirals or blobs (default moons).
     pub dataset: Option<String>,
     /// Number of generated points (default 200).
     pub samples: Option<usize>,
