@@ -6,14 +6,17 @@
 //! requests. See `docs/api.md` for the API.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::io::Write as _;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -51,6 +54,74 @@ pub struct ServeArgs {
 }
 
 type Shared = Arc<Playground>;
+
+/// The time between two ticks of a playing session: at most 30 a second.
+const TICK: Duration = Duration::from_micros(33_334);
+
+/// What a session's event stream carries.
+#[derive(Clone)]
+enum Live {
+    /// A tick's report (the JSON of a step's answer).
+    Report(String),
+    /// Playing stopped on an error (its JSON `{"error": ...}`).
+    Error(String),
+}
+
+/// A session's play state and its event subscribers.
+struct Channel {
+    tx: tokio::sync::broadcast::Sender<Live>,
+    /// While playing: steps per tick, the flag that stops it, the ticker.
+    play: Option<(u64, Arc<AtomicBool>, tokio::task::AbortHandle)>,
+}
+
+impl Channel {
+    fn new() -> Self {
+        Channel {
+            tx: tokio::sync::broadcast::channel(16).0,
+            play: None,
+        }
+    }
+
+    /// Stops playing (a step already running finishes; a queued one does not run).
+    fn stop(&mut self) {
+        if let Some((_, running, ticker)) = self.play.take() {
+            running.store(false, Ordering::SeqCst);
+            ticker.abort();
+        }
+    }
+}
+
+/// The server's state: the playground and the sessions' channels.
+#[derive(Clone)]
+struct App {
+    pg: Shared,
+    live: Arc<Mutex<HashMap<String, Channel>>>,
+}
+
+impl FromRef<App> for Shared {
+    fn from_ref(app: &App) -> Shared {
+        Arc::clone(&app.pg)
+    }
+}
+
+impl App {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<String, Channel>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops the channels of sessions that are gone: their players stop and
+    /// their event streams end.
+    fn prune(&self) {
+        let mut live = self.live();
+        live.retain(|id, c| {
+            let keep = self.pg.contains(id);
+            if !keep {
+                c.stop();
+            }
+            keep
+        });
+    }
+}
 
 /// An error answer: its status and `{"error": "...", "field": ...}`.
 struct ApiError(StatusCode, Value);
@@ -107,44 +178,188 @@ async fn state(State(pg): State<Shared>, Path(id): Path<String>) -> Answer {
     blocking(move || pg.with(&id, |s| Ok(s.state()))).await
 }
 
-async fn delete(State(pg): State<Shared>, Path(id): Path<String>) -> Answer {
-    pg.delete(&id)?;
+async fn delete(State(app): State<App>, Path(id): Path<String>) -> Answer {
+    app.pg.delete(&id)?;
+    // The player stops; the event streams end.
+    if let Some(mut c) = app.live().remove(&id) {
+        c.stop();
+    }
     Ok(Json(json!({"deleted": id})))
 }
 
 /// The body of a step request.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct StepRequest {
     steps: Option<u64>,
 }
 
+/// The body of a play request.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PlayRequest {
+    steps_per_tick: Option<u64>,
+}
+
+/// A small JSON body (empty: `T::default()`); errors name the field.
+fn small_body<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> std::result::Result<T, PlaygroundError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if inner.is_syntax() || inner.is_eof() {
+            "body".to_string()
+        } else if path == "." {
+            inner
+                .to_string()
+                .split('`')
+                .nth(1)
+                .unwrap_or("body")
+                .to_string()
+        } else {
+            path
+        };
+        PlaygroundError::bad(&field, inner.to_string())
+    })
+}
+
 async fn step(State(pg): State<Shared>, Path(id): Path<String>, body: Bytes) -> Answer {
-    let req: StepRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        StepRequest { steps: None }
-    } else {
-        let mut de = serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let field = if inner.is_syntax() || inner.is_eof() {
-                "body".to_string()
-            } else if path == "." {
-                inner
-                    .to_string()
-                    .split('`')
-                    .nth(1)
-                    .unwrap_or("body")
-                    .to_string()
-            } else {
-                path
-            };
-            PlaygroundError::bad(&field, inner.to_string())
-        })?
-    };
+    let req: StepRequest = small_body(&body)?;
     let steps = req.steps.unwrap_or(1);
     pg.check_steps(steps)?;
     blocking(move || pg.with(&id, |s| Ok(json!(s.step(steps)?)))).await
+}
+
+/// `{"playing", "steps_per_tick", "step"}` of session `id`.
+async fn play_state(app: &App, id: String) -> Answer {
+    let per = app
+        .live()
+        .get(&id)
+        .and_then(|c| c.play.as_ref().map(|p| p.0));
+    let pg = Arc::clone(&app.pg);
+    // Taking the session's lock waits for a step under way.
+    blocking(move || {
+        pg.with(&id, |s| {
+            Ok(json!({"playing": per.is_some(), "steps_per_tick": per, "step": s.steps_done()}))
+        })
+    })
+    .await
+}
+
+async fn play(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Answer {
+    let req: PlayRequest = small_body(&body)?;
+    let k = req.steps_per_tick.unwrap_or(1);
+    let max = app.pg.limits.max_steps;
+    if k == 0 || k > max {
+        return Err(PlaygroundError::bad(
+            "steps_per_tick",
+            format!("{k}: expected 1 to {max} steps per tick"),
+        )
+        .into());
+    }
+    app.pg.get(&id)?;
+    {
+        let mut live = app.live();
+        let chan = live.entry(id.clone()).or_insert_with(Channel::new);
+        chan.stop();
+        let running = Arc::new(AtomicBool::new(true));
+        let ticker = tokio::spawn(ticker(app.clone(), id.clone(), k, Arc::clone(&running)));
+        chan.play = Some((k, running, ticker.abort_handle()));
+    }
+    play_state(&app, id).await
+}
+
+async fn pause(State(app): State<App>, Path(id): Path<String>) -> Answer {
+    app.pg.get(&id)?;
+    if let Some(c) = app.live().get_mut(&id) {
+        c.stop();
+    }
+    play_state(&app, id).await
+}
+
+/// Plays session `id`: `k` steps every [`TICK`], each report broadcast,
+/// until paused, deleted, expired or failed.
+async fn ticker(app: App, id: String, k: u64, running: Arc<AtomicBool>) {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (pg, sid, run) = (Arc::clone(&app.pg), id.clone(), Arc::clone(&running));
+        let done = tokio::task::spawn_blocking(move || {
+            pg.with(&sid, |s| {
+                // Paused while this step waited: do nothing.
+                if !run.load(Ordering::SeqCst) {
+                    return Ok(None);
+                }
+                s.step(k).map(Some)
+            })
+        })
+        .await;
+        let sent = match done {
+            Ok(Ok(Some(report))) => Live::Report(json!(report).to_string()),
+            Ok(Ok(None)) => return,
+            Ok(Err(PlaygroundError::NotFound(_) | PlaygroundError::Broken(_))) => {
+                app.prune();
+                return;
+            }
+            Ok(Err(e)) => Live::Error(json!({"error": e.to_string()}).to_string()),
+            Err(_) => Live::Error(
+                json!({"error": "the step failed inside the server; the session is removed"})
+                    .to_string(),
+            ),
+        };
+        let failed = matches!(sent, Live::Error(_));
+        let mut live = app.live();
+        let Some(chan) = live.get_mut(&id) else {
+            return;
+        };
+        // Only the current player reports (a replaced one may finish a step).
+        if !running.load(Ordering::SeqCst) {
+            return;
+        }
+        let _ = chan.tx.send(sent);
+        if failed {
+            running.store(false, Ordering::SeqCst);
+            chan.play = None;
+            return;
+        }
+    }
+}
+
+async fn events(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> std::result::Result<Response, ApiError> {
+    app.pg.get(&id)?;
+    let rx = app
+        .live()
+        .entry(id)
+        .or_insert_with(Channel::new)
+        .tx
+        .subscribe();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(Live::Report(data)) => {
+                    return Some((Ok::<_, Infallible>(Event::default().data(data)), rx))
+                }
+                Ok(Live::Error(data)) => {
+                    return Some((Ok(Event::default().event("error").data(data)), rx))
+                }
+                // A slow reader skips the reports it missed.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }
 
 /// A grid side from the query: `default` when absent, else 1 to `max`.
@@ -204,8 +419,8 @@ async fn not_allowed() -> ApiError {
     )
 }
 
-/// The API's routes on `pg`.
-fn router(pg: Shared) -> Router {
+/// The API's routes on `app`.
+fn router(app: App) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .route("/api/sessions", post(create))
@@ -213,9 +428,12 @@ fn router(pg: Shared) -> Router {
         .route("/api/sessions/{id}/step", post(step))
         .route("/api/sessions/{id}/boundary", get(boundary))
         .route("/api/sessions/{id}/backward", get(backward))
+        .route("/api/sessions/{id}/play", post(play))
+        .route("/api/sessions/{id}/pause", post(pause))
+        .route("/api/sessions/{id}/events", get(events))
         .fallback(not_found)
         .method_not_allowed_fallback(not_allowed)
-        .with_state(pg)
+        .with_state(app)
 }
 
 /// Ctrl-C or SIGTERM.
@@ -280,17 +498,22 @@ async fn serve(args: ServeArgs, limits: Limits) -> Result<()> {
             _ => {}
         }
     }
-    let pg = Arc::new(Playground::new(limits));
-    let sweeper = Arc::clone(&pg);
+    let app = App {
+        pg: Arc::new(Playground::new(limits)),
+        live: Arc::default(),
+    };
+    let sweeper = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            let pg = Arc::clone(&sweeper);
+            let pg = Arc::clone(&sweeper.pg);
             let _ = tokio::task::spawn_blocking(move || pg.expire()).await;
+            // Expired sessions' players stop and their event streams end.
+            sweeper.prune();
         }
     });
-    axum::serve(listener, router(pg))
+    axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped")?;

@@ -163,6 +163,11 @@ impl Playground {
         before - map.len()
     }
 
+    /// Whether session `id` is open (without marking it used).
+    pub fn contains(&self, id: &str) -> bool {
+        self.map().contains_key(id)
+    }
+
     /// Open sessions.
     pub fn len(&self) -> usize {
         self.map().len()
