@@ -42,9 +42,12 @@ pub struct ServeArgs {
     /// Units of a hidden layer.
     #[arg(long, default_value_t = 64)]
     pub max_units: usize,
-    /// Points of a session's data set.
+    /// Points of a session's data set (and rows of an uploaded CSV).
     #[arg(long, default_value_t = 10_000)]
     pub max_samples: usize,
+    /// KiB of an uploaded CSV (`POST /api/datasets`).
+    #[arg(long, default_value_t = 1024)]
+    pub max_upload_kib: usize,
     /// Optimiser steps in one request.
     #[arg(long, default_value_t = 10_000)]
     pub max_steps: u64,
@@ -405,6 +408,30 @@ async fn backward(State(pg): State<Shared>, Path(id): Path<String>) -> Answer {
     blocking(move || pg.with(&id, |s| Ok(s.backward()))).await
 }
 
+/// `POST /api/datasets`: a CSV as the body.
+async fn upload(
+    State(pg): State<Shared>,
+    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer {
+    let body = body.map_err(|e| {
+        let status = e.status();
+        let why = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!(
+                "the file is over the limit of {} bytes",
+                pg.limits.max_upload_bytes
+            )
+        } else {
+            e.body_text()
+        };
+        ApiError(status, json!({"error": why}))
+    })?;
+    blocking(move || {
+        let (name, u) = pg.upload(body.to_vec())?;
+        Ok(json!({"dataset": name, "rows": u.rows, "classes": u.classes}))
+    })
+    .await
+}
+
 async fn not_found() -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
@@ -421,7 +448,13 @@ async fn not_allowed() -> ApiError {
 
 /// The API's routes on `app`.
 fn router(app: App) -> Router {
+    // One byte over the limit is enough to know a body is too large.
+    let upload_limit = app.pg.limits.max_upload_bytes.saturating_add(1);
     Router::new()
+        .route(
+            "/api/datasets",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/api/health", get(health))
         .route("/api/sessions", post(create))
         .route("/api/sessions/{id}", get(state).delete(delete))
@@ -467,6 +500,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         max_samples: args.max_samples,
         max_steps: args.max_steps,
         idle: Duration::from_secs(args.idle_minutes.saturating_mul(60)),
+        max_upload_bytes: args.max_upload_kib.saturating_mul(1024),
         ..Limits::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Limits, PlaygroundError};
-use crate::data::generated::{resolve_lr, train_defaults, GENERATED_SETS};
+use std::sync::Arc;
+
+use super::{Limits, PlaygroundError, Upload};
+use crate::data::generated::{resolve_lr, train_defaults, GENERAL_DEFAULTS, GENERATED_SETS};
 use crate::nn::{Activation, Init, Loss};
 use crate::optim::OptimKind;
 
@@ -13,7 +15,7 @@ use crate::optim::OptimKind;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigRequest {
-    /// xor, moons, circles, spirals or blobs (default moons).
+    /// xor, moons, circles, spirals or blobs (default moons), or `upload:<id>`.
     pub dataset: Option<String>,
     /// Number of generated points (default 200).
     pub samples: Option<usize>,
@@ -108,6 +110,8 @@ pub struct Resolved {
     pub init: Init,
     /// Whether `dtype` is f64.
     pub f64: bool,
+    /// The uploaded data set, for a `dataset` of `upload:<id>`.
+    pub upload: Option<Arc<Upload>>,
 }
 
 fn bad(field: &str, why: impl Into<String>) -> PlaygroundError {
@@ -129,8 +133,20 @@ fn parse<T: std::str::FromStr<Err = String>>(
 }
 
 /// Parses a request body: a configuration, or the notebook preset when it
-/// has a `preset` field. Errors name the offending field.
+/// has a `preset` field. Errors name the offending field. No upload exists.
 pub fn parse_body(body: &[u8], limits: &Limits) -> Result<Resolved, PlaygroundError> {
+    parse_body_with(body, limits, &|_| None)
+}
+
+/// Looks up an upload by name (`upload:<id>`).
+pub type Uploads<'a> = &'a dyn Fn(&str) -> Option<Arc<Upload>>;
+
+/// [`parse_body`] where a `dataset` of `upload:<id>` is looked up in `uploads`.
+pub fn parse_body_with(
+    body: &[u8],
+    limits: &Limits,
+    uploads: Uploads<'_>,
+) -> Result<Resolved, PlaygroundError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| bad("body", format!("malformed JSON: {e}")))?;
     if !value.is_object() {
@@ -152,7 +168,7 @@ pub fn parse_body(body: &[u8], limits: &Limits) -> Result<Resolved, PlaygroundEr
         resolve_preset(&req, limits)
     } else {
         let req: ConfigRequest = serde_path_to_error::deserialize(value).map_err(field_error)?;
-        resolve(&req, limits)
+        resolve_with(&req, limits, uploads)
     }
 }
 
@@ -202,24 +218,68 @@ fn positive_lr(lr: f64) -> Result<(), PlaygroundError> {
 /// Resolves a configuration as `train --data SET` resolves its flags: each
 /// omitted field takes the set's default ([`train_defaults`]).
 pub fn resolve(r: &ConfigRequest, limits: &Limits) -> Result<Resolved, PlaygroundError> {
+    resolve_with(r, limits, &|_| None)
+}
+
+/// [`resolve`] where a `dataset` of `upload:<id>` is looked up in `uploads`:
+/// its rows are the points (no `samples` or `noise`), and the settings'
+/// defaults are those of `train --data FILE.csv`.
+pub fn resolve_with(
+    r: &ConfigRequest,
+    limits: &Limits,
+    uploads: Uploads<'_>,
+) -> Result<Resolved, PlaygroundError> {
     let dataset = r.dataset.clone().unwrap_or_else(|| "moons".into());
-    let Some(d) = train_defaults(&dataset) else {
-        return Err(bad(
-            "dataset",
-            format!(
-                "unknown dataset {dataset:?}: expected one of {}",
-                GENERATED_SETS.join(", ")
-            ),
-        ));
+    let upload = if dataset.starts_with("upload:") {
+        let u = uploads(&dataset).ok_or_else(|| {
+            bad(
+                "dataset",
+                format!("no upload {dataset:?} (never uploaded, or expired)"),
+            )
+        })?;
+        for (field, given) in [
+            ("samples", r.samples.is_some()),
+            ("noise", r.noise.is_some()),
+        ] {
+            if given {
+                return Err(bad(
+                    field,
+                    "an uploaded data set has its own points: omit this field",
+                ));
+            }
+        }
+        Some(u)
+    } else {
+        None
     };
-    let samples = r.samples.unwrap_or(crate::data::DEFAULT_SAMPLES);
+    let d = match (&upload, train_defaults(&dataset)) {
+        (Some(_), _) => GENERAL_DEFAULTS,
+        (None, Some(d)) => d,
+        (None, None) => {
+            return Err(bad(
+                "dataset",
+                format!(
+                    "unknown dataset {dataset:?}: expected one of {}, or upload:<id> from POST /api/datasets",
+                    GENERATED_SETS.join(", ")
+                ),
+            ))
+        }
+    };
+    let samples = match &upload {
+        Some(u) => u.rows,
+        None => r.samples.unwrap_or(crate::data::DEFAULT_SAMPLES),
+    };
     if samples == 0 || samples > limits.max_samples {
         return Err(bad(
             "samples",
             format!("{samples}: expected 1 to {} samples", limits.max_samples),
         ));
     }
-    let noise = r.noise.unwrap_or(d.noise);
+    let noise = if upload.is_some() {
+        0.0
+    } else {
+        r.noise.unwrap_or(d.noise)
+    };
     if !(0.0..=crate::data::MAX_NOISE).contains(&noise) {
         return Err(bad(
             "noise",
@@ -302,6 +362,7 @@ pub fn resolve(r: &ConfigRequest, limits: &Limits) -> Result<Resolved, Playgroun
         optimizer,
         init,
         f64,
+        upload,
     })
 }
 
@@ -354,5 +415,6 @@ pub fn resolve_preset(r: &PresetRequest, limits: &Limits) -> Result<Resolved, Pl
         optimizer: OptimKind::Sgd,
         init: Init::Uniform01,
         f64: true,
+        upload: None,
     })
 }

@@ -55,6 +55,12 @@ pub enum PlaygroundError {
     /// An engine error.
     #[error(transparent)]
     Engine(#[from] crate::Error),
+    /// An upload over the size or row limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The upload limit is reached.
+    #[error("{0} uploaded data sets are kept, the limit; wait for one to expire")]
+    TooManyUploads(usize),
     /// An earlier request failed part way through this session's step.
     #[error("session {0:?} failed during an earlier request and was removed")]
     Broken(String),
@@ -70,12 +76,13 @@ impl PlaygroundError {
     }
 
     /// The HTTP status: 400 for a bad field, 404 for an unknown session,
-    /// 429 at the session limit, 422 when training diverged, 500 otherwise.
+    /// 413 for an upload too large, 429 at the session or upload limit, 422 when training diverged, 500 otherwise.
     pub fn status(&self) -> u16 {
         match self {
             PlaygroundError::BadField { .. } => 400,
             PlaygroundError::NotFound(_) | PlaygroundError::Broken(_) => 404,
-            PlaygroundError::TooManySessions(_) => 429,
+            PlaygroundError::TooManySessions(_) | PlaygroundError::TooManyUploads(_) => 429,
+            PlaygroundError::TooLarge(_) => 413,
             PlaygroundError::Diverged { .. } | PlaygroundError::Train(_) => 422,
             PlaygroundError::Engine(_) => 500,
         }
@@ -109,11 +116,14 @@ pub struct Limits {
     pub max_hidden_resolution: usize,
     /// A session unused this long is removed.
     pub idle: Duration,
+    /// Bytes of an uploaded CSV.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for Limits {
     /// 64 sessions, 8 hidden layers of 64 units, 10,000 samples, 10,000
-    /// steps per request, grids up to 200 (hidden 100), 30 minutes idle.
+    /// steps per request, grids up to 200 (hidden 100), 30 minutes idle,
+    /// uploads of 1 MiB.
     fn default() -> Self {
         Limits {
             max_sessions: 64,
@@ -124,6 +134,7 @@ impl Default for Limits {
             max_resolution: 200,
             max_hidden_resolution: 100,
             idle: Duration::from_secs(30 * 60),
+            max_upload_bytes: 1 << 20,
         }
     }
 }
@@ -131,11 +142,34 @@ impl Default for Limits {
 /// A shared session handle.
 pub type Shared = Arc<Mutex<Session>>;
 
+/// An uploaded CSV (two feature columns and a label), checked by the loader.
+/// Each session made from it holds a reference; it expires once idle and
+/// used by no session.
+#[derive(Debug)]
+pub struct Upload {
+    /// The file as sent (loaded again by each session, with its options).
+    pub bytes: Vec<u8>,
+    /// Its rows.
+    pub rows: usize,
+    /// Its classes.
+    pub classes: usize,
+}
+
+/// The loader's options for an upload: classes, at most 2 of them.
+pub fn upload_options() -> crate::data::LoadOptions {
+    crate::data::LoadOptions {
+        max_classes: 2,
+        max_inflate: 16 << 20,
+        ..crate::data::LoadOptions::default()
+    }
+}
+
 /// The sessions of a playground, by id, with their last use.
 pub struct Playground {
     /// The limits in force.
     pub limits: Limits,
     sessions: Mutex<HashMap<String, (Shared, Instant)>>,
+    uploads: Mutex<HashMap<String, (Arc<Upload>, Instant)>>,
     counter: AtomicU64,
 }
 
@@ -145,6 +179,7 @@ impl Playground {
         Playground {
             limits,
             sessions: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(HashMap::new()),
             counter: AtomicU64::new(0),
         }
     }
@@ -154,13 +189,94 @@ impl Playground {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Removes the sessions idle longer than the limit; returns how many.
+    fn upload_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Arc<Upload>, Instant)>> {
+        self.uploads.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Removes the sessions idle longer than the limit, then the uploads
+    /// idle as long that no session uses; returns how many sessions.
     pub fn expire(&self) -> usize {
         let idle = self.limits.idle;
-        let mut map = self.map();
-        let before = map.len();
-        map.retain(|_, (_, used)| used.elapsed() <= idle);
-        before - map.len()
+        let removed = {
+            let mut map = self.map();
+            let before = map.len();
+            map.retain(|_, (_, used)| used.elapsed() <= idle);
+            before - map.len()
+        };
+        self.upload_map()
+            .retain(|_, (u, used)| Arc::strong_count(u) > 1 || used.elapsed() <= idle);
+        removed
+    }
+
+    /// Uploaded data sets kept.
+    pub fn uploads(&self) -> usize {
+        self.upload_map().len()
+    }
+
+    /// Checks and keeps an uploaded CSV: at most `max_upload_bytes` and
+    /// `max_samples` rows, exactly two feature columns and a label of at most
+    /// two classes, read by the loader of `train --data`. Returns its name
+    /// (`upload:<id>`, a session's `dataset`) and the upload.
+    pub fn upload(&self, bytes: Vec<u8>) -> Result<(String, Arc<Upload>), PlaygroundError> {
+        let l = &self.limits;
+        if bytes.len() > l.max_upload_bytes {
+            return Err(PlaygroundError::TooLarge(format!(
+                "the file has {} bytes, over the limit of {}",
+                bytes.len(),
+                l.max_upload_bytes
+            )));
+        }
+        self.expire();
+        if self.uploads() >= l.max_sessions {
+            return Err(PlaygroundError::TooManyUploads(l.max_sessions));
+        }
+        let data = crate::data::Dataset::from_bytes(
+            std::path::Path::new("upload"),
+            bytes.clone(),
+            &upload_options(),
+        )
+        // The loader's message, less its hint at a flag of `train`.
+        .map_err(|e| {
+            PlaygroundError::bad(
+                "body",
+                e.to_string().replace("; raise it with --max-classes", ""),
+            )
+        })?;
+        if data.dim() != 2 {
+            return Err(PlaygroundError::bad(
+                "body",
+                format!(
+                    "upload: {} feature columns; expected exactly 2 and a label",
+                    data.dim()
+                ),
+            ));
+        }
+        if data.n > l.max_samples {
+            return Err(PlaygroundError::TooLarge(format!(
+                "the file has {} rows, over the limit of {}",
+                data.n, l.max_samples
+            )));
+        }
+        let upload = Arc::new(Upload {
+            bytes,
+            rows: data.n,
+            classes: data.target_width(),
+        });
+        let mut map = self.upload_map();
+        if map.len() >= l.max_sessions {
+            return Err(PlaygroundError::TooManyUploads(l.max_sessions));
+        }
+        let name = format!("upload:{}", self.new_id());
+        map.insert(name.clone(), (Arc::clone(&upload), Instant::now()));
+        Ok((name, upload))
+    }
+
+    /// The upload named `name` (`upload:<id>`), marked as used now.
+    pub fn upload_named(&self, name: &str) -> Option<Arc<Upload>> {
+        let mut map = self.upload_map();
+        let (u, used) = map.get_mut(name)?;
+        *used = Instant::now();
+        Some(Arc::clone(u))
     }
 
     /// Whether session `id` is open (without marking it used).
@@ -197,7 +313,7 @@ impl Playground {
         if self.len() >= self.limits.max_sessions {
             return Err(PlaygroundError::TooManySessions(self.limits.max_sessions));
         }
-        let resolved = config::parse_body(body, &self.limits)?;
+        let resolved = config::parse_body_with(body, &self.limits, &|n| self.upload_named(n))?;
         let session = Session::new(&resolved)?;
         let mut map = self.map();
         if map.len() >= self.limits.max_sessions {

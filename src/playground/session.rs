@@ -81,6 +81,9 @@ pub struct Session {
     stride: u64,
     /// The input plane shown by [`Session::boundary`]: `[x0, x1, y0, y1]`.
     plane: [f64; 4],
+    /// The uploaded data set it was made from: held, so that the upload is
+    /// kept while a session uses it.
+    _upload: Option<std::sync::Arc<super::Upload>>,
 }
 
 /// `lo..hi` widened by a tenth of its span on each side (at least 0.25).
@@ -117,8 +120,19 @@ impl Session {
                 unit_targets: r.loss == Loss::Bce,
                 ..LoadOptions::default()
             };
-            let data = Dataset::generate(&c.dataset, &opts)
-                .map_err(|e| PlaygroundError::bad("dataset", e.to_string()))?;
+            let data = match &r.upload {
+                Some(u) => Dataset::from_bytes(
+                    std::path::Path::new("upload"),
+                    u.bytes.clone(),
+                    &LoadOptions {
+                        target: opts.target,
+                        unit_targets: opts.unit_targets,
+                        ..super::upload_options()
+                    },
+                ),
+                None => Dataset::generate(&c.dataset, &opts),
+            }
+            .map_err(|e| PlaygroundError::bad("dataset", e.to_string()))?;
             let (x0, x1) = padded(data.feature_range(0));
             let (y0, y1) = padded(data.feature_range(1));
             let (train, test) = data.split_tail(c.test_fraction);
@@ -138,6 +152,7 @@ impl Session {
             history: Vec::new(),
             stride: 1,
             plane,
+            _upload: r.upload.clone(),
         };
         s.loss = s.evaluate()?.loss;
         s.history.push((0, s.loss));
