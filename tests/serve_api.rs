@@ -592,3 +592,211 @@ fn a_closed_stdout_does_not_stop_the_server() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// An open `GET …/events` stream, read line by line.
+struct Events(BufReader<Box<dyn std::io::Read + Send>>);
+
+impl Events {
+    fn open(s: &Server, id: &str) -> Events {
+        let resp = s
+            .agent
+            .get(format!("{}/api/sessions/{id}/events", s.base))
+            .call()
+            .expect("an HTTP answer");
+        assert_eq!(resp.status().as_u16(), 200);
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with("text/event-stream"), "{ct}");
+        Events(BufReader::new(Box::new(resp.into_body().into_reader())))
+    }
+
+    /// The next event: its name (`message` when unnamed) and data; `None`
+    /// when the stream ends.
+    fn next(&mut self) -> Option<(String, Value)> {
+        let (mut name, mut data) = ("message".to_string(), None);
+        loop {
+            let mut line = String::new();
+            if self.0.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            let line = line.trim_end();
+            if let Some(n) = line.strip_prefix("event:") {
+                name = n.trim().to_string();
+            } else if let Some(d) = line.strip_prefix("data:") {
+                data = Some(serde_json::from_str(d.trim()).expect("JSON data"));
+            } else if line.is_empty() {
+                if let Some(d) = data.take() {
+                    return Some((name, d));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn play_streams_at_most_30_reports_a_second_and_pause_stops_them() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "blobs", "test_fraction": 0.2}));
+    for bad in [
+        json!({"steps_per_tick": 0}),
+        json!({"steps_per_tick": 10_001}),
+        json!({"steps_per_tick": "x"}),
+        json!({"steps": 1}),
+    ] {
+        let (status, v) = s.post(&format!("/api/sessions/{id}/play"), &bad);
+        assert_eq!(status, 400, "{bad}: {v}");
+        assert!(v["field"].is_string(), "{v}");
+    }
+    assert_eq!(s.post("/api/sessions/nope/play", &json!({})).0, 404);
+    let mut ev = Events::open(&s, &id);
+    // Every report counted is sent after this instant: one at once, then at
+    // most one per 1/30 s.
+    let started = Instant::now();
+    let (status, v) = s.post(
+        &format!("/api/sessions/{id}/play"),
+        &json!({"steps_per_tick": 2}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        (v["playing"].as_bool(), v["steps_per_tick"].as_u64()),
+        (Some(true), Some(2))
+    );
+    // Count the reports over about a second.
+    let (name, first) = ev.next().expect("a report");
+    assert_eq!(name, "message");
+    for k in ["loss", "train_accuracy", "test_loss", "test_accuracy"] {
+        assert!(first[k].is_f64(), "{k}: {first}");
+    }
+    let (mut count, mut last) = (1, first["step"].as_u64().unwrap());
+    while started.elapsed() < Duration::from_millis(1200) {
+        let (_, r) = ev.next().expect("a report");
+        let step = r["step"].as_u64().unwrap();
+        assert!(step > last, "{step} after {last}");
+        last = step;
+        count += 1;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("{count} reports in {secs:.2} s, last step {last}");
+    assert!(
+        count as f64 <= 30.0 * secs + 2.0,
+        "{count} reports in {secs} s"
+    );
+    assert!(count >= 3, "{count} reports in {secs} s");
+    // Pause: the step stops increasing.
+    let (status, v) = s.post(&format!("/api/sessions/{id}/pause"), &json!({}));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["playing"], false);
+    let paused = v["step"].as_u64().unwrap();
+    assert!(paused >= last);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s.get(&format!("/api/sessions/{id}")).1["step"], paused);
+    // Playing again resumes from there; deleting the session ends the stream.
+    assert_eq!(
+        s.post(&format!("/api/sessions/{id}/play"), &json!({})).0,
+        200
+    );
+    let (_, r) = ev.next().expect("a report");
+    assert!(r["step"].as_u64().unwrap() > paused);
+    assert_eq!(s.delete(&format!("/api/sessions/{id}")).0, 200);
+    while ev.next().is_some() {}
+    s.assert_healthy();
+}
+
+#[test]
+fn a_diverging_play_pauses_with_an_error_event() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "xor", "optimizer": "sgd", "lr": 1e30, "loss": "mse", "layers": [2, 8, 1]}));
+    let mut ev = Events::open(&s, &id);
+    assert_eq!(
+        s.post(
+            &format!("/api/sessions/{id}/play"),
+            &json!({"steps_per_tick": 50})
+        )
+        .0,
+        200
+    );
+    let (name, data) = loop {
+        let e = ev.next().expect("an event");
+        if e.0 == "error" {
+            break e;
+        }
+    };
+    assert_eq!(name, "error");
+    assert!(data["error"].as_str().unwrap().contains("lr"), "{data}");
+    let (status, v) = s.post(&format!("/api/sessions/{id}/pause"), &json!({}));
+    assert_eq!((status, v["playing"].as_bool()), (200, Some(false)));
+    s.assert_healthy();
+}
+
+#[test]
+fn a_blobs_session_learns() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "blobs", "test_fraction": 0.2}));
+    let (_, v) = s.get(&format!("/api/sessions/{id}"));
+    assert_eq!(v["config"]["noise"], 0.5);
+    let r = s.step(&id, 1000);
+    assert!(r["test_accuracy"].as_f64().unwrap() >= 0.95, "{r}");
+}
+
+/// Two Gaussian clusters as a CSV with a header and labels `a`/`b`.
+fn clusters_csv(rows: usize) -> String {
+    let mut csv = String::from("x,y,label\n");
+    for i in 0..rows {
+        let c = i % 2;
+        let v = if c == 0 { -1.0 } else { 1.0 };
+        let j = (i as f64 * 0.37).sin() * 0.3;
+        csv.push_str(&format!("{:.2},{:.2},{}\n", v + j, v - j, ["a", "b"][c]));
+    }
+    csv
+}
+
+#[test]
+fn an_uploaded_csv_makes_a_session() {
+    let s = Server::start(&[]);
+    let (status, v) = s.post_raw("/api/datasets", &clusters_csv(60));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        (v["rows"].as_u64(), v["classes"].as_u64()),
+        (Some(60), Some(2))
+    );
+    let name = v["dataset"].as_str().unwrap().to_string();
+    assert!(name.starts_with("upload:"), "{name}");
+    let id = s.session(json!({"dataset": name, "test_fraction": 0.25}));
+    let (_, st) = s.get(&format!("/api/sessions/{id}"));
+    assert_eq!(st["config"]["samples"], 60);
+    let r = s.step(&id, 300);
+    assert_eq!(r["step"], 300);
+    assert!(r["test_accuracy"].as_f64().unwrap() >= 0.9, "{r}");
+    // Points are the file's: samples and noise are refused.
+    let (status, v) = s.post("/api/sessions", &json!({"dataset": name, "samples": 10}));
+    assert_eq!((status, v["field"].as_str()), (400, Some("samples")), "{v}");
+    let (status, v) = s.post("/api/sessions", &json!({"dataset": "upload:nope"}));
+    assert_eq!((status, v["field"].as_str()), (400, Some("dataset")), "{v}");
+    s.assert_healthy();
+}
+
+#[test]
+fn bad_uploads_get_4xx_and_leave_the_server_healthy() {
+    let s = Server::start(&["--max-upload-kib", "2", "--max-samples", "50"]);
+    let big = "1,2,a\n".repeat(400); // 2400 bytes
+    for (body, status, says) in [
+        (big.as_str(), 413, "limit"),
+        (&clusters_csv(60), 413, "60 rows"),
+        ("hello\n", 400, "upload:1"),
+        ("a,b,c,l\n1,2,3,x\n4,5,6,y\n", 400, "3 feature columns"),
+        (
+            "a,b,l\n1,2,x\n3,4,y\n5,6,z\n",
+            400,
+            "3 distinct class labels",
+        ),
+        ("a,b,l\n1,q,x\n", 400, "not a number"),
+        ("", 400, "upload"),
+    ] {
+        let (got, v) = s.post_raw("/api/datasets", body);
+        assert_eq!(got, status, "{body:.40}: {v}");
+        let e = v["error"].as_str().unwrap();
+        assert!(e.contains(says) && !e.contains('\n'), "{e}");
+        s.assert_healthy();
+    }
+    let (status, _) = s.post_raw("/api/datasets", &clusters_csv(50));
+    assert_eq!(status, 200);
+}
