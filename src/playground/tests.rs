@@ -152,3 +152,33 @@ fn a_step_of_a_general_session_is_the_trainers() {
         assert!((a - 0.5 * d - b).abs() <= 1e-12, "{a} − 0.5·{d} ≠ {b}");
     }
 }
+
+#[test]
+fn an_upload_is_kept_while_a_session_uses_it() {
+    let p = Playground::new(Limits {
+        idle: std::time::Duration::from_millis(300),
+        ..Limits::default()
+    });
+    let csv = b"x,y,label\n-1,-1,a\n1,1,b\n-1.2,-0.9,a\n0.8,1.1,b\n".to_vec();
+    let (name, u) = p.upload(csv).unwrap();
+    assert_eq!((u.rows, u.classes), (4, 2));
+    drop(u);
+    let body = format!(r#"{{"dataset": "{name}"}}"#);
+    let (id, c) = p.create(body.as_bytes()).unwrap();
+    assert_eq!((c.samples, c.layers.as_slice()), (4, &[2, 64, 2][..]));
+    let held = p.get(&id).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(350));
+    // The session expires, but is still held: its upload stays.
+    assert_eq!(p.expire(), 1);
+    assert_eq!(p.uploads(), 1);
+    drop(held);
+    p.expire();
+    assert_eq!(p.uploads(), 0);
+    let e = p.create(body.as_bytes()).unwrap_err();
+    assert_eq!(e.field(), Some("dataset"));
+    // Errors: the loader's message, the column count, the size limit.
+    let e = p.upload(b"a,b,c,l\n1,2,3,x\n".to_vec()).unwrap_err();
+    assert!(e.to_string().contains("3 feature columns"), "{e}");
+    let e = p.upload(vec![b'1'; (1 << 20) + 1]).unwrap_err();
+    assert_eq!(e.status(), 413);
+}
