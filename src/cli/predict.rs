@@ -27,21 +27,10 @@ pub struct EvalArgs {
     /// Print `loss`, `accuracy` and `confusion` as one JSON object.
     #[arg(long)]
     json: bool,
-    /// Points of a generated set [default: the model's, when it was trained on the same set; else 200].
-    #[arg(long)]
-    samples: Option<usize>,
-    /// Noise of a generated set [default: the model's, when it was trained on the same set; else the set's training default].
-    #[arg(long, allow_negative_numbers = true)]
-    noise: Option<f64>,
-    /// Seed of a generated set [default: the model's, when it was trained on the same set; else 0].
-    #[arg(long)]
-    seed: Option<u64>,
-    /// The most MiB a gzip data file may inflate to.
-    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
-    max_inflate_mib: u64,
-    /// The most classes a data set may have.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLASSES)]
-    max_classes: usize,
+    #[command(flatten)]
+    generated: GeneratedFlags,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(Args)]
@@ -52,21 +41,10 @@ pub struct PredictArgs {
     /// The data set; a target column present in it is ignored.
     #[arg(long, value_name = "SPEC")]
     data: String,
-    /// Points of a generated set [default: the model's, when it was trained on the same set; else 200].
-    #[arg(long)]
-    samples: Option<usize>,
-    /// Noise of a generated set [default: the model's, when it was trained on the same set; else the set's training default].
-    #[arg(long, allow_negative_numbers = true)]
-    noise: Option<f64>,
-    /// Seed of a generated set [default: the model's, when it was trained on the same set; else 0].
-    #[arg(long)]
-    seed: Option<u64>,
-    /// The most MiB a gzip data file may inflate to.
-    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
-    max_inflate_mib: u64,
-    /// The most classes a data set may have.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLASSES)]
-    max_classes: usize,
+    #[command(flatten)]
+    generated: GeneratedFlags,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 /// A saved model with everything its metadata says.
@@ -106,16 +84,29 @@ fn load(path: &Path) -> Result<Loaded> {
     })
 }
 
-/// The limits of loading, from the flags.
+/// The limits of loading, from the flags (shared by `eval` and `predict`).
+#[derive(Args, Clone, Copy)]
 struct Limits {
+    /// The most MiB a gzip data file may inflate to.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_INFLATE_MIB)]
     max_inflate_mib: u64,
+    /// The most classes a data set may have.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CLASSES)]
     max_classes: usize,
 }
 
-/// `--samples`, `--noise` and `--seed` as given (each `None` when omitted).
+/// `--samples`, `--noise` and `--seed` as given (each `None` when omitted;
+/// shared by `eval` and `predict`).
+#[derive(Args)]
 struct GeneratedFlags {
+    /// Points of a generated set [default: the model's, when it was trained on the same set; else 200].
+    #[arg(long)]
     samples: Option<usize>,
+    /// Noise of a generated set [default: the model's, when it was trained on the same set; else the set's training default].
+    #[arg(long, allow_negative_numbers = true)]
     noise: Option<f64>,
+    /// Seed of a generated set [default: the model's, when it was trained on the same set; else 0].
+    #[arg(long)]
     seed: Option<u64>,
 }
 
@@ -239,23 +230,15 @@ fn load_data(
 pub fn eval(a: EvalArgs) -> Result<()> {
     let m = load(&a.model)?;
     let outputs = *m.meta.layers.last().unwrap_or(&1);
-    if m.loss.is_classification() && outputs > a.max_classes {
+    if m.loss.is_classification() && outputs > a.limits.max_classes {
         anyhow::bail!(
             "{}: the model has {outputs} classes (limit {} classes, for the confusion matrix; raise it with --max-classes)",
             a.model.display(),
-            a.max_classes
+            a.limits.max_classes
         );
     }
-    let limits = Limits {
-        max_inflate_mib: a.max_inflate_mib,
-        max_classes: a.max_classes,
-    };
-    let generated = GeneratedFlags {
-        samples: a.samples,
-        noise: a.noise,
-        seed: a.seed,
-    };
-    let data = load_data(&a.data, &m, true, limits, &generated)?;
+    let (limits, generated) = (a.limits, &a.generated);
+    let data = load_data(&a.data, &m, true, limits, generated)?;
     let on_training_data = m.meta.data_fingerprint.as_deref() == Some(fingerprint(&data).as_str());
     let ev = evaluate(&m.mlp, &data, m.loss, m.std.as_ref(), 512)?;
     let stdout = std::io::stdout();
@@ -322,16 +305,8 @@ fn write_report(
 
 pub fn predict(a: PredictArgs) -> Result<()> {
     let m = load(&a.model)?;
-    let limits = Limits {
-        max_inflate_mib: a.max_inflate_mib,
-        max_classes: a.max_classes,
-    };
-    let generated = GeneratedFlags {
-        samples: a.samples,
-        noise: a.noise,
-        seed: a.seed,
-    };
-    let data = load_data(&a.data, &m, false, limits, &generated)?;
+    let (limits, generated) = (a.limits, &a.generated);
+    let data = load_data(&a.data, &m, false, limits, generated)?;
     let dim = data.dim();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
