@@ -443,12 +443,24 @@ impl<T: Float> General<T> {
         let start = self.batch * size;
         let end = (start + size).min(n);
         self.batch = if end >= n { 0 } else { self.batch + 1 };
-        let idx = self.order[start..end].to_vec();
+        // The order is lent out for the step rather than copied per batch.
+        let order = std::mem::take(&mut self.order);
+        let result = self.step_on(&order[start..end], observe);
+        self.order = order;
+        result
+    }
+
+    /// [`step`](Self::step) on the rows `idx`.
+    fn step_on(
+        &mut self,
+        idx: &[usize],
+        observe: bool,
+    ) -> Result<(f64, Option<Last>), PlaygroundError> {
         let last = if observe {
             let mut visits = Vec::new();
             let (_, grads) =
                 self.trainer
-                    .gradients_with(&self.train, &idx, &mut |s: &BackwardStep<'_, T>| {
+                    .gradients_with(&self.train, idx, &mut |s: &BackwardStep<'_, T>| {
                         visits.push(Visit::from_step(s))
                     })?;
             let bias = self.trainer.model.has_bias();
@@ -468,7 +480,7 @@ impl<T: Float> General<T> {
             None
         };
         let mut norms = vec![0.0; self.trainer.model.layers.len()];
-        let (loss, _) = self.trainer.train_batch(&self.train, &idx, &mut norms)?;
+        let (loss, _) = self.trainer.train_batch(&self.train, idx, &mut norms)?;
         Ok((loss, last))
     }
 
