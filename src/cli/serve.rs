@@ -408,6 +408,58 @@ async fn boundary(
     blocking(move || pg.with(&id, |s| s.boundary(r, h))).await
 }
 
+async fn trace(
+    State(pg): State<Shared>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Answer {
+    if let Some(k) = q.keys().find(|k| k.as_str() != "weight") {
+        return Err(PlaygroundError::bad(k, "unknown parameter: expected weight").into());
+    }
+    let spec = q
+        .get("weight")
+        .cloned()
+        .ok_or_else(|| PlaygroundError::bad("weight", "missing: expected weight=Wk[i,j]"))?;
+    blocking(move || pg.with(&id, |s| s.trace(&spec))).await
+}
+
+async fn points(State(pg): State<Shared>, Path(id): Path<String>) -> Answer {
+    blocking(move || pg.with(&id, |s| Ok(s.points()))).await
+}
+
+/// The page's files, embedded in the binary: `(path, content type, text)`.
+const ASSETS: [(&str, &str, &str); 3] = [
+    (
+        "/",
+        "text/html; charset=utf-8",
+        include_str!("../../assets/playground/index.html"),
+    ),
+    (
+        "/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/playground/app.js"),
+    ),
+    (
+        "/style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/playground/style.css"),
+    ),
+];
+
+/// A route answering one of [`ASSETS`].
+fn asset(i: usize) -> axum::routing::MethodRouter<App> {
+    get(move || async move {
+        let (_, kind, text) = ASSETS[i];
+        (
+            [
+                (axum::http::header::CONTENT_TYPE, kind),
+                (axum::http::header::CACHE_CONTROL, "no-cache"),
+            ],
+            text,
+        )
+    })
+}
+
 async fn backward(State(pg): State<Shared>, Path(id): Path<String>) -> Answer {
     blocking(move || pg.with(&id, |s| Ok(s.backward()))).await
 }
@@ -454,23 +506,28 @@ async fn not_allowed() -> ApiError {
 fn router(app: App) -> Router {
     // One byte over the limit is enough to know a body is too large.
     let upload_limit = app.pg.limits.max_upload_bytes.saturating_add(1);
-    Router::new()
-        .route(
-            "/api/datasets",
-            post(upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/api/health", get(health))
-        .route("/api/sessions", post(create))
-        .route("/api/sessions/{id}", get(state).delete(delete))
-        .route("/api/sessions/{id}/step", post(step))
-        .route("/api/sessions/{id}/boundary", get(boundary))
-        .route("/api/sessions/{id}/backward", get(backward))
-        .route("/api/sessions/{id}/play", post(play))
-        .route("/api/sessions/{id}/pause", post(pause))
-        .route("/api/sessions/{id}/events", get(events))
-        .fallback(not_found)
-        .method_not_allowed_fallback(not_allowed)
-        .with_state(app)
+    let mut r = Router::new();
+    for (i, (path, _, _)) in ASSETS.iter().enumerate() {
+        r = r.route(path, asset(i));
+    }
+    r.route(
+        "/api/datasets",
+        post(upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+    )
+    .route("/api/health", get(health))
+    .route("/api/sessions", post(create))
+    .route("/api/sessions/{id}", get(state).delete(delete))
+    .route("/api/sessions/{id}/step", post(step))
+    .route("/api/sessions/{id}/boundary", get(boundary))
+    .route("/api/sessions/{id}/backward", get(backward))
+    .route("/api/sessions/{id}/points", get(points))
+    .route("/api/sessions/{id}/trace", get(trace))
+    .route("/api/sessions/{id}/play", post(play))
+    .route("/api/sessions/{id}/pause", post(pause))
+    .route("/api/sessions/{id}/events", get(events))
+    .fallback(not_found)
+    .method_not_allowed_fallback(not_allowed)
+    .with_state(app)
 }
 
 /// Ctrl-C or SIGTERM.

@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod session;
+pub mod trace;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -61,6 +62,12 @@ pub enum PlaygroundError {
     /// The upload limit is reached.
     #[error("{0} uploaded data sets are kept, the limit; wait for one to expire")]
     TooManyUploads(usize),
+    /// The walkthrough's code failed (tracing the notebook preset).
+    #[error(transparent)]
+    Walkthrough(#[from] crate::walkthrough::WalkthroughError),
+    /// Something the server should not have come to (a bug).
+    #[error("{0}")]
+    Internal(String),
     /// An earlier request failed part way through this session's step.
     #[error("session {0:?} failed during an earlier request and was removed")]
     Broken(String),
@@ -84,7 +91,9 @@ impl PlaygroundError {
             PlaygroundError::TooManySessions(_) | PlaygroundError::TooManyUploads(_) => 429,
             PlaygroundError::TooLarge(_) => 413,
             PlaygroundError::Diverged { .. } | PlaygroundError::Train(_) => 422,
-            PlaygroundError::Engine(_) => 500,
+            PlaygroundError::Engine(_)
+            | PlaygroundError::Walkthrough(_)
+            | PlaygroundError::Internal(_) => 500,
         }
     }
 

@@ -52,6 +52,8 @@ struct General<T: Float> {
     order: Vec<usize>,
     epoch: u64,
     batch: usize,
+    /// The last observed step's starting parameters and batch rows (for traces).
+    before: Option<(Mlp<T>, Vec<usize>)>,
 }
 
 /// The notebook's network, stepped by the walkthrough's code.
@@ -60,6 +62,8 @@ struct NotebookNet {
     y: Tensor<f64>,
     weights: Vec<Tensor<f64>>,
     lr: f64,
+    /// The weights the last observed step started from (for traces).
+    before: Option<Vec<Tensor<f64>>>,
 }
 
 enum Net {
@@ -104,6 +108,7 @@ impl Session {
                 y,
                 weights,
                 lr: c.lr,
+                before: None,
             };
             let (x0, x1) = padded((0.0, 1.0));
             (Net::Notebook(net), [x0, x1, x0, x1])
@@ -264,6 +269,10 @@ impl Session {
             "grad_norms": last.map(|l| l.weights.iter().map(|g| crate::graph::frobenius_norm(g.data())).collect::<Vec<_>>()),
             "loss": self.loss,
             "history": self.history.iter().map(|(s, l)| json!([s, l])).collect::<Vec<_>>(),
+            "printed": {
+                "weights": printed(&weights),
+                "gradients": last.map(|l| printed(&l.weights)),
+            },
         })
     }
 
@@ -344,6 +353,40 @@ impl Session {
         }))
     }
 
+    /// `GET /api/sessions/{id}/trace?weight=Wk[i,j]`: how the last step's
+    /// gradient of one weight was assembled (see [`super::trace`]).
+    pub fn trace(&self, spec: &str) -> Result<Value, PlaygroundError> {
+        match &self.net {
+            Net::Notebook(nb) => {
+                let settings = walkthrough::Settings {
+                    seed: self.config.seed,
+                    steps: 1,
+                    lr: nb.lr,
+                    layers: self.config.layers.clone(),
+                    activation: Activation::Sigmoid,
+                };
+                super::trace::notebook(&settings, &nb.weights, nb.before.as_deref(), spec)
+            }
+            Net::F32(g) => g.trace(spec),
+            Net::F64(g) => g.trace(spec),
+        }
+    }
+
+    /// `GET /api/sessions/{id}/points`: the training and test points, each
+    /// `[x, y, label]` (`test` empty without a test set).
+    pub fn points(&self) -> Value {
+        match &self.net {
+            Net::Notebook(nb) => {
+                let pts: Vec<[f64; 3]> = (0..4)
+                    .map(|r| [nb.x.data()[2 * r], nb.x.data()[2 * r + 1], nb.y.data()[r]])
+                    .collect();
+                json!({"train": pts, "test": []})
+            }
+            Net::F32(g) => g.points(),
+            Net::F64(g) => g.points(),
+        }
+    }
+
     /// The probability of class 1 at each point of `pts` (x, y pairs) and,
     /// when `hidden`, each hidden layer's outputs `[points, units]`.
     fn layer_outputs(
@@ -371,6 +414,31 @@ impl Session {
             }
         }
     }
+}
+
+/// A data set's points as `[x, y, label]`: the class index, or the target value.
+fn points_json(d: &Dataset) -> Value {
+    let xy: Vec<f64> = match &d.features {
+        crate::data::Features::F64 { data, .. } => data.clone(),
+        crate::data::Features::Bytes { data, .. } => {
+            data.iter().map(|&b| f64::from(b) / 255.0).collect()
+        }
+    };
+    let label = |r: usize| match &d.targets {
+        crate::data::Targets::Classes { labels, .. } => f64::from(labels[r]),
+        crate::data::Targets::Values { data, k } => data[r * k],
+    };
+    let dim = xy.len() / d.n.max(1);
+    json!((0..d.n)
+        .map(|r| [xy[r * dim], xy[r * dim + 1], label(r)])
+        .collect::<Vec<_>>())
+}
+
+/// Each tensor as NumPy prints it (8 decimals), as the walkthrough prints them.
+fn printed(ts: &[Tensor<f64>]) -> Vec<String> {
+    ts.iter()
+        .map(|t| crate::numpy_fmt::format_f64_array(t.data(), t.dims()))
+        .collect()
 }
 
 /// A 2-D tensor as a list of rows, anything else as a flat list.
@@ -407,6 +475,27 @@ impl<T: Float> General<T> {
             order: Vec::new(),
             epoch: 0,
             batch: 0,
+            before: None,
+        })
+    }
+
+    /// See [`Session::trace`].
+    fn trace(&self, spec: &str) -> Result<Value, PlaygroundError> {
+        let before = self.before.as_ref().map(|(m, rows)| (m, &rows[..]));
+        super::trace::general(
+            &self.trainer.model,
+            before,
+            self.trainer.opts.loss,
+            &self.train,
+            spec,
+        )
+    }
+
+    /// The training and test points (see [`Session::points`]).
+    fn points(&self) -> Value {
+        json!({
+            "train": points_json(&self.train),
+            "test": self.test.as_ref().map_or(json!([]), points_json),
         })
     }
 
@@ -445,6 +534,9 @@ impl<T: Float> General<T> {
         self.batch = if end >= n { 0 } else { self.batch + 1 };
         // The order is lent out for the step rather than copied per batch.
         let order = std::mem::take(&mut self.order);
+        if observe {
+            self.before = Some((self.trainer.model.clone(), order[start..end].to_vec()));
+        }
         let result = self.step_on(&order[start..end], observe);
         self.order = order;
         result
@@ -563,6 +655,9 @@ impl NotebookNet {
         let gradients = fwd.weight_grads(&grads);
         if !loss.is_finite() {
             return Ok((loss, None));
+        }
+        if observe {
+            self.before = Some(self.weights.clone());
         }
         walkthrough::apply(&mut self.weights, &gradients, self.lr);
         Ok((

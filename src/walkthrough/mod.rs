@@ -328,8 +328,30 @@ pub fn run(
 /// the weights after step 1; [`Walkthrough::train_rest`] does the others.
 pub fn begin(settings: &Settings) -> Result<Walkthrough, WalkthroughError> {
     settings.validate()?;
-    let (x, y) = notebook::xor();
     let initial = notebook::init_weights(settings.seed, &settings.layers)?;
+    begin_from(settings, initial)
+}
+
+/// [`begin`] from the weights `initial` (one `[in, out]` tensor per layer of
+/// `settings.layers`) instead of the seed's: the playground traces a later
+/// step this way.
+pub fn begin_from(
+    settings: &Settings,
+    initial: Vec<Tensor<f64>>,
+) -> Result<Walkthrough, WalkthroughError> {
+    settings.validate()?;
+    let fits = initial.len() + 1 == settings.layers.len()
+        && initial
+            .iter()
+            .zip(settings.layers.windows(2))
+            .all(|(w, io)| w.dims() == io);
+    if !fits {
+        return Err(WalkthroughError::Setting(format!(
+            "the initial weights do not fit the layers {:?}",
+            settings.layers
+        )));
+    }
+    let (x, y) = notebook::xor();
     let mut weights = initial.clone();
     let hidden = settings.activation;
     let (output_before, loss_before) = predict(&x, &y, &weights, hidden)?;
