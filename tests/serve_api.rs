@@ -800,3 +800,143 @@ fn bad_uploads_get_4xx_and_leave_the_server_healthy() {
     let (status, _) = s.post_raw("/api/datasets", &clusters_csv(50));
     assert_eq!(status, 200);
 }
+
+#[test]
+fn the_page_and_its_files_are_served() {
+    let s = Server::start(&[]);
+    for (path, kind, needle) in [
+        ("/", "text/html", "data-testid=\"preset-notebook\""),
+        ("/app.js", "text/javascript", "/api/sessions"),
+        ("/style.css", "text/css", "--pos"),
+    ] {
+        let mut resp = s
+            .agent
+            .get(format!("{}{path}", s.base))
+            .call()
+            .expect("an answer");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        let body = resp.body_mut().read_to_string().unwrap();
+        assert!(body.contains(needle), "{path} lacks {needle}");
+        // The page needs nothing from outside the server.
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn points_are_the_sets_rows_with_their_labels() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "moons", "samples": 50, "test_fraction": 0.2}));
+    let (status, p) = s.get(&format!("/api/sessions/{id}/points"));
+    assert_eq!(status, 200, "{p}");
+    let train: Vec<[f64; 3]> = serde_json::from_value(p["train"].clone()).unwrap();
+    let test: Vec<[f64; 3]> = serde_json::from_value(p["test"].clone()).unwrap();
+    assert_eq!((train.len(), test.len()), (40, 10));
+    assert!(train
+        .iter()
+        .chain(&test)
+        .all(|r| r[2] == 0.0 || r[2] == 1.0));
+    assert!(train.iter().any(|r| r[2] == 1.0) && train.iter().any(|r| r[2] == 0.0));
+    // The notebook's four XOR points.
+    let nb = s.session(json!({"preset": "notebook"}));
+    let (_, p) = s.get(&format!("/api/sessions/{nb}/points"));
+    assert_eq!(
+        p["train"],
+        json!([
+            [0.0, 0.0, 0.0],
+            [0.0, 1.0, 1.0],
+            [1.0, 0.0, 1.0],
+            [1.0, 1.0, 0.0]
+        ])
+    );
+    assert_eq!(p["test"], json!([]));
+}
+
+#[test]
+fn the_notebooks_trace_is_the_walkthroughs() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"preset": "notebook"}));
+    let path = format!("/api/sessions/{id}/trace?weight=W2%5B0,0%5D");
+    let (status, before) = s.get(&path);
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["gradient"], Value::Null);
+    assert_eq!(before["value_text"], "0.15601864");
+    s.step(&id, 1);
+    let (_, t) = s.get(&path);
+    // The walkthrough's first step, traced by `walkthrough --trace`'s code.
+    let out = Command::new(BIN)
+        .args(["walkthrough", "--json", "--trace", "W2[0,0]"])
+        .output()
+        .expect("walkthrough runs");
+    let w: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(t["walkthrough"], w["trace"]);
+    assert_eq!(t["gradient_text"], "0.03005172");
+    assert_eq!(t["total"], 4);
+    let sum: f64 = t["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["product"].as_f64().unwrap())
+        .sum();
+    assert!((sum - 0.03005171912754591).abs() < 1e-15, "{sum}");
+    // A second step is traced from the weights it started from.
+    s.step(&id, 1);
+    let (_, t2) = s.get(&path);
+    assert_ne!(t2["gradient"], t["gradient"]);
+    let state = s.get(&format!("/api/sessions/{id}")).1;
+    assert_eq!(t2["gradient"], state["gradients"][1][0][0]);
+}
+
+#[test]
+fn a_general_trace_sums_to_the_tapes_gradient() {
+    let s = Server::start(&[]);
+    for dtype in ["f64", "f32"] {
+        let id = s.session(
+            json!({"dataset": "xor", "samples": 20, "layers": [2, 3, 4, 2],
+                                  "batch_size": 8, "dtype": dtype}),
+        );
+        s.step(&id, 3); // batches of 8, 8, then 4 rows
+        let state = s.get(&format!("/api/sessions/{id}")).1;
+        for (k, i, j) in [(1, 1, 2), (2, 2, 1), (3, 3, 1)] {
+            let (status, t) = s.get(&format!(
+                "/api/sessions/{id}/trace?weight=W{k}%5B{i},{j}%5D"
+            ));
+            assert_eq!(status, 200, "{t}");
+            assert_eq!(t["total"], 4, "the last batch's 4 rows");
+            let g = t["gradient"].as_f64().unwrap();
+            let want = state["gradients"][k - 1][i][j].as_f64().unwrap();
+            let sum = t["sum"].as_f64().unwrap();
+            let tol = if dtype == "f64" { 1e-12 } else { 1e-5 };
+            assert!((g - want).abs() <= 1e-12 * want.abs(), "{g} vs {want}");
+            assert!(
+                (sum - want).abs() <= tol * want.abs().max(1e-6),
+                "{dtype} W{k}: {sum} vs {want}"
+            );
+            let f = &t["terms"][0]["factors"];
+            assert_eq!(f[0]["name"], format!("∂L/∂z{k}[{j}]"));
+            let input = if k == 1 {
+                format!("x[{i}]")
+            } else {
+                format!("h{}[{i}]", k - 1)
+            };
+            assert_eq!(f[1]["name"], input);
+        }
+    }
+    let id = s.session(json!({"dataset": "xor"}));
+    for (q, field) in [
+        ("weight=W9%5B0,0%5D", "weight"),
+        ("weight=W1%5B5,0%5D", "weight"),
+        ("weight=nonsense", "weight"),
+        ("", "weight"),
+        ("weight=W1%5B0,0%5D&x=1", "x"),
+    ] {
+        let (status, e) = s.get(&format!("/api/sessions/{id}/trace?{q}"));
+        assert_eq!(status, 400, "{q}: {e}");
+        assert_eq!(e["field"], field, "{q}: {e}");
+    }
+    s.assert_healthy();
+}

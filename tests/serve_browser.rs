@@ -4,8 +4,9 @@
 //! Without `chromium` and `chromedriver` the test prints a notice and
 //! passes, so that `cargo test --release` passes on a fresh machine; when the
 //! `CI` environment variable is set a missing browser fails it (`.ci/run`
-//! installs both). With `BACKPROP_SCREENSHOT=FILE.png` it also saves the
-//! page as it looks after training (the README's screenshot).
+//! installs both). With `BACKPROP_SCREENSHOTS=DIR` it also saves the page as
+//! it looks after training (`DIR/trained.png`, the README's screenshot) and
+//! with the notebook preset after one step (`DIR/notebook.png`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -159,6 +160,14 @@ fn colours(png_bytes: &[u8]) -> usize {
     seen.len()
 }
 
+/// Saves a screenshot as `DIR/name` when `BACKPROP_SCREENSHOTS=DIR` is set.
+fn save(png_bytes: &[u8], name: &str) {
+    if let Some(dir) = std::env::var_os("BACKPROP_SCREENSHOTS") {
+        let path = std::path::Path::new(&dir).join(name);
+        std::fs::write(&path, png_bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
     let Some((chromium, chromedriver)) = browser() else {
@@ -236,9 +245,7 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
     let shot = c.screenshot().await.expect("a screenshot");
     let n = colours(&shot);
     assert!(n > 200, "the screenshot has {n} colours");
-    if let Some(path) = std::env::var_os("BACKPROP_SCREENSHOT") {
-        std::fs::write(&path, &shot).expect("the screenshot is saved");
-    }
+    save(&shot, "trained.png");
 
     // The notebook preset: one step shows the walkthrough's first gradient of W2.
     click(&c, "preset-notebook").await;
@@ -290,6 +297,9 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
     })
     .await;
     assert!(detail.contains("0.03005172"), "{detail}");
+    click(&c, "backward-next").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    save(&c.screenshot().await.expect("a screenshot"), "notebook.png");
 
     // Portuguese.
     c.goto(&format!(

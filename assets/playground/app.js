@@ -132,7 +132,7 @@ function readUrl() {
     else if (NUMERIC.has(f)) cfg[f] = Number(v);
     else cfg[f] = v;
   }
-  if (!q.toString()) cfg.test_fraction = 0.2; // a first visit: hold out a test set
+  if (!('test_fraction' in cfg) && !String(cfg.dataset || '').startsWith('upload:')) cfg.test_fraction = 0.2; // hold out a test set unless told
   return cfg;
 }
 
@@ -754,7 +754,7 @@ function drawWeight() {
   if (tr && tr.error) html += `<p class="hint">${escapeHtml(tr.error)}</p>`;
   if (tr && tr.terms) {
     html += `<p class="hint">${t('assembled')}</p>`;
-    html += `<table class="terms"><tr><th>${t('example')}</th><th>${t('factors')}</th><th>${t('product')}</th></tr>`;
+    html += `<table class="terms"><tr><th>${t('example')}</th><th style="text-align:left">${t('factors')}</th><th>${t('product')}</th></tr>`;
     for (const term of tr.terms) {
       const f = term.factors.map((x) => `${escapeHtml(x.name)} = ${npfmt(x.value)}`).join(' × ');
       html += `<tr><td>${term.example}</td><td style="text-align:left">${f}</td><td>${npfmt(term.product)}</td></tr>`;

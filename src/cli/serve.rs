@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Minutes after which an unused session is removed.
     #[arg(long, default_value_t = 30)]
     pub idle_minutes: u64,
+    /// Open the page in the default browser once listening.
+    #[arg(long)]
+    pub open: bool,
 }
 
 type Shared = Arc<Playground>;
@@ -591,6 +594,21 @@ async fn serve(args: ServeArgs, limits: Limits) -> Result<()> {
                 return Err(anyhow::Error::new(e).context("cannot write to stdout"))
             }
             _ => {}
+        }
+    }
+    if args.open {
+        // A wildcard address is not one a browser can visit: use loopback.
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            addr.ip().to_string()
+        };
+        let url = format!(
+            "http://{}/",
+            std::net::SocketAddr::new(host.parse()?, addr.port())
+        );
+        if let Err(e) = open::that_detached(&url) {
+            eprintln!("warning: cannot open a browser ({e}); visit {url}");
         }
     }
     let app = App {
