@@ -160,6 +160,23 @@ fn colours(png_bytes: &[u8]) -> usize {
     seen.len()
 }
 
+/// Clicks the middle of the network drawing's edge for `Wk[i,j]`.
+async fn click_edge(c: &Client, k: usize, i: usize, j: usize) {
+    let script = format!(
+        "const p = window.playground;\
+         const e = p.geometry.edges.find(e => e.k === {k} && e.i === {i} && e.j === {j});\
+         let at = null;\
+         for (let s = 1; s < 40 && !at; s++) {{\
+           const q = p.edgePoint(e, s / 40); if (p.edgeAt(q[0], q[1]) === e) at = q;\
+         }}\
+         const cv = document.getElementById('network'); const r = cv.getBoundingClientRect();\
+         cv.dispatchEvent(new MouseEvent('click', {{clientX: r.left + at[0],\
+           clientY: r.top + at[1], bubbles: true}}));\
+         return null;"
+    );
+    js(c, &script).await;
+}
+
 /// Saves a screenshot as `DIR/name` when `BACKPROP_SCREENSHOTS=DIR` is set.
 fn save(png_bytes: &[u8], name: &str) {
     if let Some(dir) = std::env::var_os("BACKPROP_SCREENSHOTS") {
@@ -229,7 +246,12 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
         (number(&c, "step-count").await? > 200.0).then_some(())
     })
     .await;
-    let fps = js(&c, "return window.playground.fps").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let fps = js(
+        &c,
+        "const p = window.playground; return [p.fps, p.rafFps, p.drawMs];",
+    )
+    .await;
     let loss = number(&c, "loss-value").await.expect("a loss");
     assert!(
         loss < loss0,
@@ -239,10 +261,27 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let norms = text(&c, "grad-norms").await;
     assert!(norms.contains("W1") && norms.contains("W3"), "{norms}");
-    eprintln!("redraws per second while playing: {fps}");
+    eprintln!("while playing: [redraws/s, animation frames/s, ms per redraw] = {fps}");
+
+    // A weight of the trained network, up close: its gradient, term by term.
+    click_edge(&c, 2, 3, 5).await;
+    let detail = until(long, "a weight's trace", || async {
+        let d = text(&c, "weight-detail").await;
+        (d.contains("W2[3,5]") && d.contains("∂L/∂z2[5]")).then_some(d)
+    })
+    .await;
+    assert!(detail.contains("h1[3]"), "{detail}");
+    click(&c, "backward-next").await;
 
     // A screenshot is not blank.
+    c.set_window_size(1400, 1450)
+        .await
+        .expect("a taller window");
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let shot = c.screenshot().await.expect("a screenshot");
+    c.set_window_size(1400, 1150)
+        .await
+        .expect("the window again");
     let n = colours(&shot);
     assert!(n > 200, "the screenshot has {n} colours");
     save(&shot, "trained.png");
@@ -283,14 +322,7 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
 
     // Clicking W2[0,0] shows its value and gradient as NumPy prints them,
     // and how the gradient was assembled.
-    js(
-        &c,
-        "const g = window.playground.geometry; const e = g.edges.find(e => e.k === 2 && e.i === 0 && e.j === 0);\
-         const r = document.getElementById('network').getBoundingClientRect();\
-         document.getElementById('network').dispatchEvent(new MouseEvent('click', {clientX: r.left + (e.x0 + e.x1) / 2, clientY: r.top + (e.y0 + e.y1) / 2, bubbles: true}));\
-         return null;",
-    )
-    .await;
+    click_edge(&c, 2, 0, 0).await;
     let detail = until(long, "the weight's trace", || async {
         let d = text(&c, "weight-detail").await;
         d.contains("W2[0,0]").then_some(d)
@@ -314,6 +346,90 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
 
     let errors = console_errors(&c, &driver).await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // The learner's own CSV, uploaded from the page, makes the session's data.
+    let dir = std::env::temp_dir().join(format!("backprop-upload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    let good = dir.join("mine.csv");
+    let rows: String = (0..60)
+        .map(|r| {
+            let (x, y) = ((r % 10) as f64 / 10.0, (r / 10) as f64 / 6.0);
+            format!("{x},{y},{}\n", u8::from(x + y > 0.9))
+        })
+        .collect();
+    std::fs::write(&good, format!("x,y,label\n{rows}")).expect("a CSV");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "x,y,label\n1,2,a\n3,4,b\n5,6,c\n").expect("a bad CSV");
+    c.goto(&format!("{base}/?lang=en")).await.expect("the page");
+    until(long, "a session", || async {
+        number(&c, "loss-value").await
+    })
+    .await;
+    let upload = c.find(Locator::Id("upload")).await.expect("the file input");
+    upload
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .expect("a file chosen");
+    let msg = until(long, "the loader's message", || async {
+        let m = c
+            .find(Locator::Id("message"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (!m.is_empty()).then_some(m)
+    })
+    .await;
+    assert!(msg.contains("bad.csv") && msg.contains("class"), "{msg}");
+    let upload = c.find(Locator::Id("upload")).await.expect("the file input");
+    upload
+        .send_keys(good.to_str().unwrap())
+        .await
+        .expect("a file chosen");
+    until(long, "a session on the upload", || async {
+        let d = js(
+            &c,
+            "return window.playground.config && window.playground.config.dataset",
+        )
+        .await;
+        d.as_str()?.starts_with("upload:").then_some(())
+    })
+    .await;
+    let points = js(&c, "return window.playground.points && window.playground.points.train.length + window.playground.points.test.length").await;
+    assert_eq!(points, json!(60));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A session the server forgot (here: deleted) is made again from the URL
+    // when the page next uses it, without an error.
+    let id = js(&c, "return window.playground.id").await;
+    let id = id.as_str().expect("an id").to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let gone = agent
+        .delete(format!("{base}/api/sessions/{id}"))
+        .call()
+        .expect("deleted");
+    assert_eq!(gone.status().as_u16(), 200);
+    click(&c, "step").await;
+    until(long, "step 1 of a new session", || async {
+        let new_id = js(&c, "return window.playground.id").await;
+        (text(&c, "step-count").await == "1" && new_id.as_str() != Some(id.as_str())).then_some(())
+    })
+    .await;
+    let msg = c
+        .find(Locator::Id("message"))
+        .await
+        .expect("the message")
+        .attr("class")
+        .await
+        .expect("a class");
+    assert!(
+        msg.unwrap_or_default().contains("info"),
+        "an information, not an error"
+    );
     c.close().await.expect("the browser closes");
     let _ = std::fs::remove_dir_all(profile);
 }

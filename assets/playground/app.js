@@ -85,7 +85,7 @@ const S = {
   sel: null,          // selected weight {k, i, j}: W_k[i, j], notebook orientation
   trace: null,
   fetching: false, again: false, dirty: true,
-  frames: 0, fps: 0, fpsSince: performance.now(),
+  frames: 0, fps: 0, ticks: 0, rafFps: 0, drawMs: 0, fpsSince: performance.now(),
 };
 const t = (key) => (WORDS[S.lang] && WORDS[S.lang][key]) || WORDS.en[key] || key;
 
@@ -413,11 +413,17 @@ function shade(v) { // v in [-1, 1]
 }
 const rgb = (c, a) => `rgba(${c[0]},${c[1]},${c[2]},${a === undefined ? 1 : a})`;
 
-/// An offscreen canvas painting `grid` (rows along y, upwards) with `map(v) ∈ [-1, 1]`.
-function heat(grid, map) {
+/// An offscreen canvas (`key`'s own, reused) painting `grid` (rows along y,
+/// upwards) with `map(v) ∈ [-1, 1]`.
+const pool = new Map();
+function heat(grid, map, key) {
   const n = grid.length;
-  const cv = document.createElement('canvas');
-  cv.width = n; cv.height = n;
+  let cv = pool.get(key);
+  if (!cv || cv.width !== n) {
+    cv = document.createElement('canvas');
+    cv.width = n; cv.height = n;
+    pool.set(key, cv);
+  }
   const ctx = cv.getContext('2d');
   const img = ctx.createImageData(n, n);
   for (let j = 0; j < n; j++) {
@@ -464,7 +470,7 @@ function drawNetwork() {
   const layers = c.layers;
   const biggest = Math.max(...layers);
   const H = Math.max(300, Math.min(560, biggest * 34 + 40));
-  cv.style.height = `${H}px`;
+  if (cv.style.height !== `${H}px`) cv.style.height = `${H}px`;
   const { ctx, w } = fitCanvas(cv, H);
   ctx.clearRect(0, 0, w, H);
   const L = layers.length;
@@ -516,10 +522,10 @@ function drawNetwork() {
       if (k === 0) img = inputImage(u);
       else if (b && k < L - 1 && b.hidden[k - 1]) {
         const g = b.hidden[k - 1][u];
-        img = cached(`h${k}.${u}`, g, () => heat(g, unitMap(g, c.preset ? 'sigmoid' : c.activation)));
+        img = cached(`h${k}.${u}`, g, () => heat(g, unitMap(g, c.preset ? 'sigmoid' : c.activation), `h${k}.${u}`));
       } else if (b && k === L - 1) {
         const flip = layers[k] === 2 && u === 0;
-        img = cached(`o${u}`, b.output, () => heat(b.output, outMap(flip)));
+        img = cached(`o${u}`, b.output, () => heat(b.output, outMap(flip), `o${u}`));
       }
       ctx.imageSmoothingEnabled = true;
       if (img) ctx.drawImage(img, x, y, size, size);
@@ -547,7 +553,7 @@ function inputImage(u) {
   return cached(`in${u}`, u, () => {
     const n = 20;
     const g = Array.from({ length: n }, (_, j) => Array.from({ length: n }, (_, i) => ((u === 0 ? i : j) / (n - 1)) * 2 - 1));
-    return heat(g, (v) => v);
+    return heat(g, (v) => v, `in${u}`);
   });
 }
 
@@ -580,16 +586,19 @@ function placeUnitTools(xs, layers) {
   }
 }
 
+/// The point of edge `e` at `u ∈ [0, 1]` (a cubic Bézier: (x0,y0) (mx,y0) (mx,y1) (x1,y1)).
+function edgePoint(e, u) {
+  const mx = (e.x0 + e.x1) / 2, v = 1 - u;
+  return [v * v * v * e.x0 + 3 * v * v * u * mx + 3 * v * u * u * mx + u * u * u * e.x1,
+    v * v * v * e.y0 + 3 * v * v * u * e.y0 + 3 * v * u * u * e.y1 + u * u * u * e.y1];
+}
+
 function edgeAt(px, py) {
   if (!geometry) return null;
   let best = null, bestD = 7;
   for (const e of geometry.edges) {
-    const mx = (e.x0 + e.x1) / 2;
-    for (let s = 0; s <= 16; s++) {
-      const u = s / 16, v = 1 - u;
-      // The cubic Bézier (x0,y0) (mx,y0) (mx,y1) (x1,y1) at u.
-      const x = v * v * v * e.x0 + 3 * v * v * u * mx + 3 * v * u * u * mx + u * u * u * e.x1;
-      const y = v * v * v * e.y0 + 3 * v * v * u * e.y0 + 3 * v * u * u * e.y1 + u * u * u * e.y1;
+    for (let s = 0; s <= 32; s++) {
+      const [x, y] = edgePoint(e, s / 32);
       const d = Math.hypot(x - px, y - py);
       if (d < bestD) { bestD = d; best = e; }
     }
@@ -615,12 +624,13 @@ function drawBoundary() {
   ctx.clearRect(0, 0, w, h);
   const b = S.boundary;
   if (!b) return;
-  const img = cached('boundary', b.output, () => heat(b.output, outMap(false)));
+  const img = cached('boundary', b.output, () => heat(b.output, outMap(false), 'boundary'));
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(img, 0, 0, w, h);
   const [x0, x1] = b.x_range, [y0, y1] = b.y_range;
   const px = (x) => (x - x0) / (x1 - x0) * w, py = (y) => h - (y - y0) / (y1 - y0) * h;
-  const color = (label) => (S.config.loss === 'mse' ? (label >= 0.5 ? POS : NEG) : (label >= 0.5 ? POS : NEG));
+  // Points in darker tones of the classes' colours, so they stand out on the shading.
+  const color = (label) => (label >= 0.5 ? [12, 74, 130] : [196, 90, 0]);
   const p = S.points;
   if (p) {
     const r = p.train.length > 1000 ? 2.5 : 3.5;
@@ -710,7 +720,7 @@ function preview(g) {
   const rows = Array.isArray(g[0]) ? g : [g];
   const shape = Array.isArray(g[0]) ? `[${g.length}, ${g[0].length}]` : `[${g.length}]`;
   const R = 6, C = 6;
-  const lines = rows.slice(0, R).map((r) => r.slice(0, C).map(npfmt).map((s) => s.padStart(12)).join(' ') + (r.length > C ? ' …' : ''));
+  const lines = rows.slice(0, R).map((r) => r.slice(0, C).map(npfmt).map((s) => s.padStart(15)).join(' ') + (r.length > C ? ' …' : ''));
   if (rows.length > R) lines.push('   …');
   return `<span class="mono">${shape}</span><pre>${lines.join('\n')}</pre>`;
 }
@@ -784,13 +794,22 @@ function drawPrinted() {
 function frame(now) {
   if (S.dirty && S.config) {
     S.dirty = false;
-    drawNetwork(); drawBoundary(); drawCurves(); drawNorms(); drawBackward(); drawWeight(); drawPrinted();
+    const t0 = performance.now();
+    drawNetwork(); drawBoundary(); drawCurves();
+    // The text panels change the page's layout: while playing, four times a second.
+    if (!S.playing || now - (S.panelsAt || 0) > 250) {
+      S.panelsAt = now;
+      drawNorms(); drawBackward(); drawWeight(); drawPrinted();
+    }
     showReport();
+    S.drawMs = 0.9 * S.drawMs + 0.1 * (performance.now() - t0);
     S.frames++;
   }
+  S.ticks++;
   if (now - S.fpsSince >= 1000) {
     S.fps = S.frames * 1000 / (now - S.fpsSince);
-    S.frames = 0; S.fpsSince = now;
+    S.rafFps = S.ticks * 1000 / (now - S.fpsSince);
+    S.frames = 0; S.ticks = 0; S.fpsSince = now;
     $('fps').textContent = S.playing ? `${S.fps.toFixed(0)} ${t('fps')}` : '';
   }
   requestAnimationFrame(frame);
@@ -850,4 +869,6 @@ async function main() {
 
 // The page's state, for tests and users' scripts.
 window.playground = S;
+S.edgeAt = edgeAt;
+S.edgePoint = edgePoint;
 main();
