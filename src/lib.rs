@@ -43,7 +43,7 @@
 //! | [`data`] | CSV (plain or gzipped), MNIST IDX, generated 2-D sets; batching and shuffling |
 //! | [`train`] | the training loop, per-epoch metrics, evaluation |
 //! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |
-//! | [`plot`] | training curves and decision boundaries (plotters, embedded font) |
+//! | `plot` | training curves and decision boundaries (plotters, embedded font; feature `cli`) |
 //! | [`error`] | [`Error`], with op names, shapes and the caller's line |
 //!
 //! ## Errors and panics
@@ -72,6 +72,7 @@ pub mod numpy_fmt;
 pub mod ops;
 pub mod optim;
 pub mod playground;
+#[cfg(feature = "cli")]
 pub mod plot;
 pub mod rng;
 pub mod tape;

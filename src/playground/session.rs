@@ -69,7 +69,7 @@ struct NotebookNet {
 enum Net {
     F32(Box<General<f32>>),
     F64(Box<General<f64>>),
-    Notebook(NotebookNet),
+    Notebook(Box<NotebookNet>),
 }
 
 /// A session: configuration, network, step count, last step and history.
@@ -111,7 +111,7 @@ impl Session {
                 before: None,
             };
             let (x0, x1) = padded((0.0, 1.0));
-            (Net::Notebook(net), [x0, x1, x0, x1])
+            (Net::Notebook(Box::new(net)), [x0, x1, x0, x1])
         } else {
             let opts = LoadOptions {
                 target: if r.loss.is_classification() {
