@@ -837,7 +837,7 @@ function wire() {
   for (const id of ['dataset', 'samples', 'noise', 'test_fraction', 'activation', 'bias', 'loss',
     'optimizer', 'lr', 'batch_size', 'seed', 'dtype']) $(id).onchange = onControl;
   $('upload').onchange = () => { const f = $('upload').files[0]; if (f) upload(f); $('upload').value = ''; };
-  $('add-layer').onclick = () => changeLayers((h) => { if (h.length < 6) h.push(h.length ? h[h.length - 1] : 4); });
+  $('add-layer').onclick = () => changeLayers((h) => { if (h.length < 8) h.push(h.length ? h[h.length - 1] : 4); });
   $('remove-layer').onclick = () => changeLayers((h) => { if (h.length) h.pop(); });
   for (const r of document.querySelectorAll('input[name=edges]')) r.onchange = () => { S.edges = r.value; S.dirty = true; };
   $('network').onclick = (ev) => {
