@@ -78,12 +78,12 @@ enum Kernel {
 }
 
 impl Kernel {
-    fn new(x: Mat, y: Mat) -> Kernel {
+    fn new(x: Mat, y: Mat) -> Result<Kernel> {
         let ((m, k), n) = (x.logical(), y.logical().1);
-        match Product::for_shape(m, k, n) {
-            Product::Direct => Kernel::Direct(Direct::new(m, k, n, x.trans, y.trans)),
+        Ok(match Product::for_shape(m, k, n) {
+            Product::Direct => Kernel::Direct(Direct::new(m, k, n, x.trans, y.trans)?),
             Product::Blocked => Kernel::Blocked,
-        }
+        })
     }
 
     #[inline(always)]
@@ -319,7 +319,7 @@ impl<T: Float> Replay<T> {
                 Op::MatMul { ta, tb } => {
                     let (a, b) = (mat(ins[0], ta), mat(ins[1], tb));
                     Fwd::MatMul {
-                        kernel: Kernel::new(a, b),
+                        kernel: Kernel::new(a, b)?,
                         a,
                         b,
                         y,
@@ -412,7 +412,7 @@ impl<T: Float> Replay<T> {
                         };
                         let (x, y) = factors(ta, tb, k, a, b, gm);
                         Rule::MatMul {
-                            kernel: Kernel::new(x, y),
+                            kernel: Kernel::new(x, y)?,
                             x,
                             y,
                         }
