@@ -9,6 +9,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use backprop::error::ErrorKind;
 use backprop::tensor::gemm::{gemm, MatRef};
 use backprop::tensor::product::{product, Direct};
+use backprop::{Tape, Tensor};
+
+fn t(data: &[f64], dims: &[usize]) -> Tensor<f64> {
+    Tensor::from_vec(data.to_vec(), dims).unwrap()
+}
 
 /// Whether `f` panics (the panic message still goes to stderr).
 fn panics(f: impl FnOnce()) -> bool {
@@ -93,4 +98,23 @@ fn gemm_and_product_refuse_inconsistent_shapes_before_reading() {
     let mut c = [0.0; 4];
     gemm(1.0, a23, b32, 0.0, &mut c);
     assert_eq!(c, [3.0; 4]);
+}
+
+#[test]
+fn values_can_be_read_without_a_guard_between_ops() {
+    let tape = Tape::new();
+    let x = tape.param(&t(&[1.0, 2.0, 3.0], &[3]));
+    let copy = x.to_tensor();
+    let sum = x.with_value(|v| v.data().iter().sum::<f64>());
+    // Neither read left a borrow behind: recording works.
+    let y = x.mul_scalar(sum).sum();
+    assert_eq!(copy.data(), &[1.0, 2.0, 3.0]);
+    assert_eq!(y.item(), Some(36.0));
+    assert_eq!(x.item(), None, "three elements are not a scalar");
+    // `value()`'s guard, held across a recording, panics as documented.
+    assert!(panics(|| {
+        let held = x.value();
+        let _ = x.exp();
+        drop(held);
+    }));
 }

@@ -233,6 +233,10 @@ impl<T: Float> Tape<T> {
     }
 
     /// Read access to all nodes, in creation order (for explanations and drawings).
+    ///
+    /// # Panics
+    /// Recording on this tape while the returned guard is alive panics (the
+    /// nodes sit in a `RefCell`); drop the guard first.
     pub fn nodes(&self) -> Ref<'_, [Node<T>]> {
         Ref::map(self.nodes.borrow(), |v| v.as_slice())
     }
@@ -384,6 +388,10 @@ impl<T: Float> Tape<T> {
     }
 
     /// [`Tape::backward`], reporting each step of the sweep to `observer`.
+    ///
+    /// # Panics
+    /// If `observer` records on this tape: the sweep holds the nodes
+    /// borrowed while it reports (reading values is fine).
     pub fn backward_with(
         &self,
         loss: Var<'_, T>,
