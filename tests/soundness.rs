@@ -7,9 +7,11 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use backprop::error::ErrorKind;
+use backprop::nn::{Activation, Init, Loss, Mlp};
+use backprop::tape::Replay;
 use backprop::tensor::gemm::{gemm, MatRef};
 use backprop::tensor::product::{product, Direct};
-use backprop::{Tape, Tensor};
+use backprop::{BackwardStep, Tape, Tensor};
 
 fn t(data: &[f64], dims: &[usize]) -> Tensor<f64> {
     Tensor::from_vec(data.to_vec(), dims).unwrap()
@@ -117,4 +119,97 @@ fn values_can_be_read_without_a_guard_between_ops() {
         let _ = x.exp();
         drop(held);
     }));
+}
+
+/// `file:line` of the caller's line `line`, as errors display it.
+fn at(line: u32) -> String {
+    format!("{}:{line}:", file!())
+}
+
+#[test]
+fn leaves_record_the_callers_line() {
+    let tape = Tape::<f64>::new();
+    let (p, lp) = (tape.param(&t(&[1.0], &[1])), line!());
+    let (c, lc) = (tape.constant(&t(&[1.0], &[1])), line!());
+    let (f, lf) = (tape.constant_from(&[1.0], &[1]).unwrap(), line!());
+    let (l, ll) = (tape.labels(&[0]), line!());
+    let (o, lo) = (tape.constant_owned(t(&[1.0], &[1])), line!());
+    let (e, le) = (p.exp(), line!());
+    let nodes = tape.nodes();
+    for (v, line) in [(p, lp), (c, lc), (f, lf), (l, ll), (o, lo), (e, le)] {
+        let loc = nodes[v.id()].location;
+        assert_eq!((loc.file(), loc.line()), (file!(), line), "node {}", v.id());
+    }
+}
+
+#[test]
+fn backward_errors_name_the_callers_line() {
+    let tape = Tape::new();
+    let x = tape.param(&t(&[1.0, 2.0], &[2]));
+    let y = x.exp();
+    let line = line!() + 1;
+    let err = tape.backward_seeded(y, &t(&[1.0], &[1])).err().unwrap();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+
+    let other = Tape::new();
+    let z = other.param(&t(&[1.0], &[1]));
+    let line = line!() + 1;
+    let err = tape.backward(z).err().unwrap();
+    assert!(
+        matches!(err.kind(), ErrorKind::ForeignVar { op: "backward", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&at(line)), "{err}");
+    let mut quiet = |_: &BackwardStep<'_, f64>| {};
+    let line = line!() + 1;
+    let err = tape.backward_with(z, &mut quiet).err().unwrap();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+}
+
+#[test]
+fn replay_errors_name_the_callers_line() {
+    let tape = Tape::new();
+    let w = tape.param(&t(&[0.5, -0.25], &[2, 1]));
+    let x = tape.constant(&t(&[1.0, 2.0], &[1, 2]));
+    let loss = x.matmul(w).unwrap().sigmoid().sum();
+    let other = Tape::new();
+    let stranger = other.param(&t(&[1.0], &[1]));
+
+    let line = line!() + 1;
+    let err = Replay::compile(&tape, stranger).err().unwrap();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+
+    let mut step = Replay::compile(&tape, loss).unwrap();
+    step.run().unwrap();
+    let line = line!() + 1;
+    let err = step.value(stranger).unwrap_err();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+    let line = line!() + 1;
+    let err = step.grad(stranger).unwrap_err();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+    let line = line!() + 1;
+    let err = step.set(stranger, &[1.0]).unwrap_err();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+}
+
+#[test]
+fn a_networks_errors_and_nodes_name_the_callers_line() {
+    let mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, true, Init::Torch, 0).unwrap();
+    let tape = Tape::new();
+    let (params, lp) = (mlp.record(&tape), line!());
+    let nodes = tape.nodes();
+    assert!(params.iter().all(|p| nodes[p.id()].location.line() == lp));
+    drop(nodes);
+
+    // Three inputs for a network of two.
+    let x = tape.constant(&t(&[1.0; 3], &[1, 3]));
+    let line = line!() + 1;
+    let err = mlp.forward(x, &params).unwrap_err();
+    assert!(err.to_string().contains(&at(line)), "{err}");
+
+    let x = tape.constant(&t(&[1.0; 2], &[1, 2]));
+    let logits = mlp.forward(x, &params).unwrap();
+    let line = line!() + 1;
+    let err = Mlp::loss(logits, tape.labels(&[0, 1]), Loss::Mse).unwrap_err();
+    assert!(err.to_string().contains(&at(line)), "{err}");
 }

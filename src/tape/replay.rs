@@ -249,6 +249,7 @@ pub struct Replay<T: Float> {
 impl<T: Float> Replay<T> {
     /// Compiles the part of `tape` that `loss` (a scalar) depends on. Leaf
     /// values start as recorded; set new ones with [`Replay::set`].
+    #[track_caller]
     pub fn compile(tape: &Tape<T>, loss: Var<'_, T>) -> Result<Replay<T>> {
         tape.check_same(loss.tape(), "replay", std::panic::Location::caller())?;
         let nodes = tape.nodes.borrow();
@@ -608,6 +609,7 @@ impl<T: Float> Replay<T> {
     }
 
     /// Replaces a leaf's value (data, labels, or a parameter).
+    #[track_caller]
     pub fn set(&mut self, v: Var<'_, T>, data: &[T]) -> Result<()> {
         let s = self.leaf_slot(v)?;
         if data.len() != s.len {
@@ -621,12 +623,14 @@ impl<T: Float> Replay<T> {
     }
 
     /// A value from the last forward pass (or a leaf's current value).
+    #[track_caller]
     pub fn value(&self, v: Var<'_, T>) -> Result<&[T]> {
         let s = self.slot(v, &self.values, "the loss does not depend on it")?;
         Ok(&self.arena[s.off..s.off + s.len])
     }
 
     /// ∂L/∂v from the last backward sweep.
+    #[track_caller]
     pub fn grad(&self, v: Var<'_, T>) -> Result<&[T]> {
         let s = self.slot(v, &self.grads, "no parameter reaches it from the loss")?;
         Ok(&self.arena[s.off..s.off + s.len])
@@ -637,6 +641,7 @@ impl<T: Float> Replay<T> {
         (self.forward.len(), self.backward.len())
     }
 
+    #[track_caller]
     fn leaf_slot(&self, v: Var<'_, T>) -> Result<Slot> {
         let s = self.slot(v, &self.values, "the loss does not depend on it")?;
         if !matches!(self.ops[v.id()], Op::Param | Op::Constant) {
@@ -648,6 +653,7 @@ impl<T: Float> Replay<T> {
         Ok(s)
     }
 
+    #[track_caller]
     fn slot(&self, v: Var<'_, T>, slots: &[Option<Slot>], missing: &str) -> Result<Slot> {
         if v.tape().id != self.tape_id {
             return Err(ErrorKind::ForeignVar {
