@@ -496,8 +496,13 @@ impl<T: Float> Replay<T> {
     /// The forward pass on the current leaf values; returns the loss.
     pub fn forward(&mut self) -> Result<T> {
         for ins in &self.forward {
-            let (out, view) = split(&mut self.arena, ins.out());
-            let r = |s| view.read(s);
+            // An instruction's inputs are earlier nodes, whose values compile
+            // placed before its own: one split gives the inputs (shared) and
+            // the output (mutable); a read past the split panics on bounds.
+            let y = ins.out();
+            let (inputs, rest) = self.arena.split_at_mut(y.off);
+            let out = &mut rest[..y.len];
+            let r = |s: Slot| &inputs[s.off..s.off + s.len];
             match *ins {
                 Fwd::Unary { u, x, .. } => u.f_slice(r(x), out),
                 Fwd::Custom { op, x, .. } => unary::custom_forward(op, r(x), out),
@@ -684,10 +689,11 @@ impl<T: Float> Replay<T> {
     }
 }
 
-/// The arena split around the one slot an instruction writes: that slot is
-/// handed out mutably and every other element shared, by `split_at_mut`, so
-/// the borrow checker (not a comment) keeps an instruction's reads apart from
-/// its write.
+/// The arena split around the one slot a backward instruction writes: that
+/// slot is handed out mutably and every other element shared, by
+/// `split_at_mut`, so the borrow checker (not a comment) keeps an
+/// instruction's reads apart from its write. (A forward instruction reads
+/// only earlier values, so it needs just the part before its output.)
 ///
 /// Compile gives every value, every gradient and the scratch buffer its own
 /// range of the arena, and an instruction reads slots other than the one it
