@@ -2168,17 +2168,4 @@ mod tests {
         assert_eq!(to_svg(&nodes), to_svg(&nodes));
         assert_eq!(to_dot(&nodes), to_dot(&nodes));
     }
-
-    #[test]
-    fn render_example() {
-        let svg = to_svg(&notebook());
-        std::fs::write(std::env::temp_dir().join("graph_example.svg"), svg).unwrap();
-        std::fs::write(
-            std::env::temp_dir().join("graph_example.dot"),
-            to_dot(&notebook()),
-        )
-        .unwrap();
-        let skip = to_svg(&skip_graph());
-        std::fs::write(std::env::temp_dir().join("graph_skip.svg"), skip).unwrap();
-    }
 }

@@ -1551,22 +1551,24 @@ mod tests {
         assert_text(&svg, "loss", "linear axis");
     }
 
-    /// Renders the examples to /tmp for a look: `cargo test --lib plot -- --ignored`.
+    /// File stem, title, history, boundary and a text the SVG must show.
+    type ExampleCase<'a> = (
+        &'a str,
+        &'a str,
+        &'a [EpochPoint],
+        Option<&'a Boundary>,
+        &'a str,
+    );
+
+    /// Renders the example figures (a run with its boundary, a long
+    /// log-scale run, an empty run) into a temporary directory and checks
+    /// each file: a PNG of the figure's size, an SVG with its title and axes.
     #[test]
-    #[ignore = "writes example images to /tmp"]
     fn render_examples() {
+        let dir = TempDir::new("examples");
         let history = fake_history(20);
         let moons = fake_moons();
-        for ext in ["svg", "png"] {
-            let path = PathBuf::from(format!("/tmp/plot_example.{ext}"));
-            plot(
-                &path,
-                "moons — 2-16-2 MLP, 20 epochs",
-                &history,
-                Some(&moons),
-            )
-            .unwrap();
-        }
+        let title = "moons — 2-16-2 MLP, 20 epochs";
         let mut long = Vec::new();
         for e in 1..=300 {
             let t = e as f64;
@@ -1578,13 +1580,35 @@ mod tests {
                 test_accuracy: None,
             });
         }
-        plot(
-            Path::new("/tmp/plot_example_log.png"),
-            "log-scale loss",
-            &long,
-            None,
-        )
-        .unwrap();
-        plot(Path::new("/tmp/plot_example_empty.png"), "empty", &[], None).unwrap();
+        let cases: [ExampleCase<'_>; 3] = [
+            ("example", title, &history, Some(&moons), "accuracy"),
+            ("log", "log-scale loss", &long, None, "loss (log scale)"),
+            ("empty", "empty", &[], None, "no epochs recorded"),
+        ];
+        for (name, title, hist, boundary, axis) in cases {
+            let png = dir.join(&format!("{name}.png"));
+            plot(&png, title, hist, boundary).unwrap();
+            let bytes = fs::read(&png).unwrap();
+            assert_eq!(bytes[..8], PNG_SIGNATURE, "{name}");
+            let size = Figure::new(title, hist, boundary, Format::Png).size();
+            assert_eq!(png_size(&bytes), size, "{name}");
+            let svg = dir.join(&format!("{name}.svg"));
+            plot(&svg, title, hist, boundary).unwrap();
+            let svg = fs::read_to_string(&svg).unwrap();
+            assert!(svg.starts_with("<svg") || svg.contains("<svg "), "{name}");
+            assert_text(&svg, title, name);
+            assert_text(&svg, axis, name);
+        }
+        assert_eq!(
+            dir.entries(),
+            [
+                "empty.png",
+                "empty.svg",
+                "example.png",
+                "example.svg",
+                "log.png",
+                "log.svg"
+            ]
+        );
     }
 }

@@ -56,10 +56,10 @@ fn crate_gemm<T: 'static + Copy + num_traits::Zero + PartialEq>(
     c: &mut [T],
 ) {
     let strides = |x: &MatRef<'_, T>| {
-        if x.trans {
-            (1, x.cols as isize)
+        if x.trans() {
+            (1, x.stored().1 as isize)
         } else {
-            (x.cols as isize, 1)
+            (x.stored().1 as isize, 1)
         }
     };
     let ((rsa, csa), (rsb, csb)) = (strides(&a), strides(&b));
@@ -73,10 +73,10 @@ fn crate_gemm<T: 'static + Copy + num_traits::Zero + PartialEq>(
             1,
             n as isize,
             beta != T::zero(),
-            a.data.as_ptr(),
+            a.data().as_ptr(),
             csa,
             rsa,
-            b.data.as_ptr(),
+            b.data().as_ptr(),
             csb,
             rsb,
             beta,

@@ -280,6 +280,7 @@ impl<T: Float> Mlp<T> {
     }
 
     /// Puts every parameter on the tape (in [`Mlp::named_params`] order).
+    #[track_caller]
     pub fn record<'t>(&self, tape: &'t Tape<T>) -> Vec<Var<'t, T>> {
         let mut out = Vec::new();
         self.record_into(tape, &mut out);
@@ -288,6 +289,7 @@ impl<T: Float> Mlp<T> {
 
     /// [`Mlp::record`] into a reused vector (cleared first), so a training
     /// step allocates nothing for it.
+    #[track_caller]
     pub fn record_into<'t>(&self, tape: &'t Tape<T>, out: &mut Vec<Var<'t, T>>) {
         out.clear();
         for (i, l) in self.layers.iter().enumerate() {
@@ -301,6 +303,7 @@ impl<T: Float> Mlp<T> {
     /// The logits for a batch `x: [N, in]`: `h ← act(h·Wᵀ + b)` per layer,
     /// no activation after the last (the loss supplies it). `params` come from
     /// [`Mlp::record`].
+    #[track_caller]
     pub fn forward<'t>(&self, x: Var<'t, T>, params: &[Var<'t, T>]) -> Result<Var<'t, T>> {
         let mut h = x;
         let mut p = params.iter();
@@ -319,6 +322,7 @@ impl<T: Float> Mlp<T> {
 
     /// The loss of logits against targets, recorded on the tape.
     /// `targets` holds class labels (cross-entropy) or target values.
+    #[track_caller]
     pub fn loss<'t>(logits: Var<'t, T>, targets: Var<'t, T>, loss: Loss) -> Result<Var<'t, T>> {
         match loss {
             Loss::Mse => logits.mse(targets),

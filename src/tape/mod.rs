@@ -191,6 +191,7 @@ impl<T: Float> Tape<T> {
         std::mem::take(&mut self.nodes.borrow_mut()[v.id()].value)
     }
 
+    #[track_caller]
     fn leaf(&self, op: Op<T>, value: &Tensor<T>, requires_grad: bool) -> Var<'_, T> {
         let mut t = self.alloc_overwrite(value.shape());
         t.data_mut().copy_from_slice(value.data());
@@ -233,6 +234,10 @@ impl<T: Float> Tape<T> {
     }
 
     /// Read access to all nodes, in creation order (for explanations and drawings).
+    ///
+    /// # Panics
+    /// Recording on this tape while the returned guard is alive panics (the
+    /// nodes sit in a `RefCell`); drop the guard first.
     pub fn nodes(&self) -> Ref<'_, [Node<T>]> {
         Ref::map(self.nodes.borrow(), |v| v.as_slice())
     }
@@ -379,11 +384,17 @@ impl<T: Float> Tape<T> {
 
     /// Reverse-mode gradients of a scalar `loss` with respect to every node
     /// that a parameter reaches; read them with [`Grads::get`].
+    #[track_caller]
     pub fn backward(&self, loss: Var<'_, T>) -> Result<Grads<T>> {
         self.backward_with(loss, &mut |_: &BackwardStep<'_, T>| {})
     }
 
     /// [`Tape::backward`], reporting each step of the sweep to `observer`.
+    ///
+    /// # Panics
+    /// If `observer` records on this tape: the sweep holds the nodes
+    /// borrowed while it reports (reading values is fine).
+    #[track_caller]
     pub fn backward_with(
         &self,
         loss: Var<'_, T>,
@@ -400,6 +411,7 @@ impl<T: Float> Tape<T> {
 
     /// The vector-Jacobian product `seedᵀ·∂out/∂(every node)` for a non-scalar
     /// output (`seed` has `out`'s shape).
+    #[track_caller]
     pub fn backward_seeded(&self, out: Var<'_, T>, seed: &Tensor<T>) -> Result<Grads<T>> {
         if seed.shape() != out.shape() {
             return Err(ErrorKind::ShapeMismatch {
@@ -415,6 +427,7 @@ impl<T: Float> Tape<T> {
         self.sweep(out, seed, &mut |_: &BackwardStep<'_, T>| {})
     }
 
+    #[track_caller]
     fn sweep(
         &self,
         out: Var<'_, T>,

@@ -78,12 +78,12 @@ enum Kernel {
 }
 
 impl Kernel {
-    fn new(x: Mat, y: Mat) -> Kernel {
+    fn new(x: Mat, y: Mat) -> Result<Kernel> {
         let ((m, k), n) = (x.logical(), y.logical().1);
-        match Product::for_shape(m, k, n) {
-            Product::Direct => Kernel::Direct(Direct::new(m, k, n, x.trans, y.trans)),
+        Ok(match Product::for_shape(m, k, n) {
+            Product::Direct => Kernel::Direct(Direct::new(m, k, n, x.trans, y.trans)?),
             Product::Blocked => Kernel::Blocked,
-        }
+        })
     }
 
     #[inline(always)]
@@ -149,6 +149,23 @@ enum Fwd<T: Float> {
         y: Slot,
         node: NodeId,
     },
+}
+
+impl<T: Float> Fwd<T> {
+    /// The slot this instruction writes.
+    fn out(&self) -> Slot {
+        match *self {
+            Fwd::Unary { y, .. }
+            | Fwd::Custom { y, .. }
+            | Fwd::Binary { y, .. }
+            | Fwd::AddBias { y, .. }
+            | Fwd::MatMul { y, .. }
+            | Fwd::Copy { y, .. }
+            | Fwd::Reduce { y, .. }
+            | Fwd::Pairwise { y, .. }
+            | Fwd::CrossEntropy { y, .. } => y,
+        }
+    }
 }
 
 /// The VJP rule of one backward instruction (its inputs' slots).
@@ -232,6 +249,7 @@ pub struct Replay<T: Float> {
 impl<T: Float> Replay<T> {
     /// Compiles the part of `tape` that `loss` (a scalar) depends on. Leaf
     /// values start as recorded; set new ones with [`Replay::set`].
+    #[track_caller]
     pub fn compile(tape: &Tape<T>, loss: Var<'_, T>) -> Result<Replay<T>> {
         tape.check_same(loss.tape(), "replay", std::panic::Location::caller())?;
         let nodes = tape.nodes.borrow();
@@ -319,7 +337,7 @@ impl<T: Float> Replay<T> {
                 Op::MatMul { ta, tb } => {
                     let (a, b) = (mat(ins[0], ta), mat(ins[1], tb));
                     Fwd::MatMul {
-                        kernel: Kernel::new(a, b),
+                        kernel: Kernel::new(a, b)?,
                         a,
                         b,
                         y,
@@ -412,7 +430,7 @@ impl<T: Float> Replay<T> {
                         };
                         let (x, y) = factors(ta, tb, k, a, b, gm);
                         Rule::MatMul {
-                            kernel: Kernel::new(x, y),
+                            kernel: Kernel::new(x, y)?,
                             x,
                             y,
                         }
@@ -477,36 +495,40 @@ impl<T: Float> Replay<T> {
 
     /// The forward pass on the current leaf values; returns the loss.
     pub fn forward(&mut self) -> Result<T> {
-        let view = Views::new(&mut self.arena);
-        let (r, w) = (|s| view.read(s), |s| view.write(s));
         for ins in &self.forward {
+            // An instruction's inputs are earlier nodes, whose values compile
+            // placed before its own: one split gives the inputs (shared) and
+            // the output (mutable); a read past the split panics on bounds.
+            let y = ins.out();
+            let (inputs, rest) = self.arena.split_at_mut(y.off);
+            let out = &mut rest[..y.len];
+            let r = |s: Slot| &inputs[s.off..s.off + s.len];
             match *ins {
-                Fwd::Unary { u, x, y } => u.f_slice(r(x), w(y)),
-                Fwd::Custom { op, x, y } => unary::custom_forward(op, r(x), w(y)),
-                Fwd::Binary { op, a, b, y } => arith::binary_forward(op, r(a), r(b), w(y)),
-                Fwd::AddBias { z, b, y } => arith::add_bias_forward(r(z), r(b), w(y)),
-                Fwd::MatMul { kernel, a, b, y } => kernel.run(a, r(a.slot), b, r(b.slot), w(y)),
-                Fwd::Copy { x, y } => w(y).copy_from_slice(r(x)),
+                Fwd::Unary { u, x, .. } => u.f_slice(r(x), out),
+                Fwd::Custom { op, x, .. } => unary::custom_forward(op, r(x), out),
+                Fwd::Binary { op, a, b, .. } => arith::binary_forward(op, r(a), r(b), out),
+                Fwd::AddBias { z, b, .. } => arith::add_bias_forward(r(z), r(b), out),
+                Fwd::MatMul { kernel, a, b, .. } => kernel.run(a, r(a.slot), b, r(b.slot), out),
+                Fwd::Copy { x, .. } => out.copy_from_slice(r(x)),
                 Fwd::Reduce {
                     x,
                     shape,
                     axis,
                     scale,
-                    y,
+                    ..
                 } => {
-                    let out = w(y);
                     out.fill(T::zero());
                     reduce::sum_into(r(x), shape, axis, scale, out);
                 }
-                Fwd::Pairwise { op, p, t, y } => w(y)[0] = loss::pairwise_forward(op, r(p), r(t)),
+                Fwd::Pairwise { op, p, t, .. } => out[0] = loss::pairwise_forward(op, r(p), r(t)),
                 Fwd::CrossEntropy {
                     x,
                     labels,
                     classes,
-                    y,
                     node,
+                    ..
                 } => {
-                    w(y)[0] = loss::cross_entropy_forward(r(x), r(labels), classes).map_err(
+                    out[0] = loss::cross_entropy_forward(r(x), r(labels), classes).map_err(
                         |(index, value)| ErrorKind::ReplayAccess {
                             node,
                             op: "cross_entropy",
@@ -528,10 +550,9 @@ impl<T: Float> Replay<T> {
         if let Some(seed) = self.grads[self.loss] {
             self.arena[seed.off] = T::one();
         }
-        let view = Views::new(&mut self.arena);
-        let (r, w) = (|s| view.read(s), |s| view.write(s));
         for ins in &self.backward {
-            let d = w(ins.dst);
+            let (d, view) = split(&mut self.arena, ins.dst);
+            let r = |s| view.read(s);
             match ins.rule {
                 Rule::Unary { u, x, y, g } => u.chain_slice(r(x), r(y), r(g), d),
                 Rule::Custom { op, x, y, g } => unary::custom_chain(op, r(x), r(y), r(g), d),
@@ -555,7 +576,9 @@ impl<T: Float> Replay<T> {
                 }
             }
             if let Some(acc) = ins.acc {
-                for (a, &c) in w(acc).iter_mut().zip(&*d) {
+                // The contribution went to the scratch slot: add it in.
+                let (sum, view) = split(&mut self.arena, acc);
+                for (a, &c) in sum.iter_mut().zip(view.read(ins.dst)) {
                     *a += c;
                 }
             }
@@ -591,6 +614,7 @@ impl<T: Float> Replay<T> {
     }
 
     /// Replaces a leaf's value (data, labels, or a parameter).
+    #[track_caller]
     pub fn set(&mut self, v: Var<'_, T>, data: &[T]) -> Result<()> {
         let s = self.leaf_slot(v)?;
         if data.len() != s.len {
@@ -604,12 +628,14 @@ impl<T: Float> Replay<T> {
     }
 
     /// A value from the last forward pass (or a leaf's current value).
+    #[track_caller]
     pub fn value(&self, v: Var<'_, T>) -> Result<&[T]> {
         let s = self.slot(v, &self.values, "the loss does not depend on it")?;
         Ok(&self.arena[s.off..s.off + s.len])
     }
 
     /// ∂L/∂v from the last backward sweep.
+    #[track_caller]
     pub fn grad(&self, v: Var<'_, T>) -> Result<&[T]> {
         let s = self.slot(v, &self.grads, "no parameter reaches it from the loss")?;
         Ok(&self.arena[s.off..s.off + s.len])
@@ -620,6 +646,7 @@ impl<T: Float> Replay<T> {
         (self.forward.len(), self.backward.len())
     }
 
+    #[track_caller]
     fn leaf_slot(&self, v: Var<'_, T>) -> Result<Slot> {
         let s = self.slot(v, &self.values, "the loss does not depend on it")?;
         if !matches!(self.ops[v.id()], Op::Param | Op::Constant) {
@@ -631,6 +658,7 @@ impl<T: Float> Replay<T> {
         Ok(s)
     }
 
+    #[track_caller]
     fn slot(&self, v: Var<'_, T>, slots: &[Option<Slot>], missing: &str) -> Result<Slot> {
         if v.tape().id != self.tape_id {
             return Err(ErrorKind::ForeignVar {
@@ -661,41 +689,58 @@ impl<T: Float> Replay<T> {
     }
 }
 
-/// Slices of the arena by slot, for one sweep over the instructions.
+/// The arena split around the one slot a backward instruction writes: that
+/// slot is handed out mutably and every other element shared, by
+/// `split_at_mut`, so the borrow checker (not a comment) keeps an
+/// instruction's reads apart from its write. (A forward instruction reads
+/// only earlier values, so it needs just the part before its output.)
 ///
 /// Compile gives every value, every gradient and the scratch buffer its own
-/// range of the arena; an instruction reads its inputs' slots (and its node's
-/// gradient) and writes one other slot, so no `&mut` it makes overlaps a
-/// live `&`. That is the whole safety argument for the raw views below.
-struct Views<'a, T> {
-    base: *mut T,
-    len: usize,
-    arena: std::marker::PhantomData<&'a mut [T]>,
+/// range of the arena, and an instruction reads slots other than the one it
+/// writes, so a read lies wholly before or wholly after the write.
+struct Split<'a, T> {
+    /// The arena before the written slot.
+    before: &'a [T],
+    /// The arena after the written slot.
+    after: &'a [T],
+    /// The arena offset of `after`'s first element.
+    after_off: usize,
 }
 
-impl<'a, T> Views<'a, T> {
-    fn new(arena: &'a mut [T]) -> Self {
-        Views {
-            base: arena.as_mut_ptr(),
-            len: arena.len(),
-            arena: std::marker::PhantomData,
-        }
-    }
+/// Splits `arena` into the slot `w` (mutable) and a [`Split`] of the rest.
+///
+/// # Panics
+/// If `w` lies outside the arena (compile sizes the arena to hold every slot).
+#[inline(always)]
+fn split<T>(arena: &mut [T], w: Slot) -> (&mut [T], Split<'_, T>) {
+    let (before, rest) = arena.split_at_mut(w.off);
+    let (out, after) = rest.split_at_mut(w.len);
+    let view = Split {
+        before,
+        after,
+        after_off: w.off + w.len,
+    };
+    (out, view)
+}
 
+impl<'a, T> Split<'a, T> {
+    /// The elements of slot `s`.
+    ///
+    /// # Panics
+    /// If `s` overlaps the written slot or lies outside the arena (compile
+    /// never places a slot so).
+    #[inline(always)]
     fn read(&self, s: Slot) -> &'a [T] {
-        debug_assert!(s.off + s.len <= self.len, "slot inside the arena");
-        // SAFETY: in bounds (compile placed every slot inside the arena it
-        // sized; checked in debug builds); not written while read (see the
-        // type's docs).
-        unsafe { std::slice::from_raw_parts(self.base.add(s.off), s.len) }
-    }
-
-    #[allow(clippy::mut_from_ref)]
-    fn write(&self, s: Slot) -> &'a mut [T] {
-        debug_assert!(s.off + s.len <= self.len, "slot inside the arena");
-        // SAFETY: in bounds (as in `read`); no other view of this slot is live
-        // while an instruction writes it (see the type's docs).
-        unsafe { std::slice::from_raw_parts_mut(self.base.add(s.off), s.len) }
+        let end = s.off + s.len;
+        if end <= self.before.len() {
+            &self.before[s.off..end]
+        } else {
+            let off = s
+                .off
+                .checked_sub(self.after_off)
+                .expect("replay: an instruction reads the slot it writes");
+            &self.after[off..off + s.len]
+        }
     }
 }
 
@@ -719,4 +764,35 @@ fn factors(ta: bool, tb: bool, k: usize, a: Mat, b: Mat, g: Mat) -> (Mat, Mat) {
             ..operands[j]
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(off: usize, len: usize) -> Slot {
+        Slot { off, len }
+    }
+
+    #[test]
+    fn a_split_reads_around_the_written_slot_and_refuses_to_alias_it() {
+        let mut arena: Vec<f64> = (0..10).map(f64::from).collect();
+        let (out, view) = split(&mut arena, slot(4, 3));
+        assert_eq!(view.read(slot(0, 4)), &[0.0, 1.0, 2.0, 3.0]);
+        assert_eq!(view.read(slot(7, 3)), &[7.0, 8.0, 9.0]);
+        assert_eq!(view.read(slot(4, 0)), &[] as &[f64]);
+        out.copy_from_slice(view.read(slot(1, 3)));
+        assert_eq!(arena[4..7], [1.0, 2.0, 3.0]);
+        // A read overlapping the write, or outside the arena, panics instead
+        // of handing out a `&` beside the `&mut`.
+        for bad in [slot(3, 2), slot(4, 1), slot(6, 2), slot(2, 6), slot(9, 2)] {
+            let mut arena = vec![0.0f64; 10];
+            let (_out, view) = split(&mut arena, slot(4, 3));
+            let caught = std::panic::catch_unwind(|| view.read(bad).len());
+            assert!(caught.is_err(), "{bad:?}");
+        }
+        let mut arena = vec![0.0f64; 10];
+        let outside = std::panic::catch_unwind(move || split(&mut arena, slot(8, 3)).0.len());
+        assert!(outside.is_err());
+    }
 }

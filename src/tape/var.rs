@@ -32,16 +32,56 @@ impl<'t, T: Float> Var<'t, T> {
         self.tape
     }
 
-    /// The value, borrowed from the tape. Drop the borrow before recording
-    /// further ops on the same tape: appending while it is held panics
-    /// (a `RefCell` borrow). Use [`Var::to_tensor`] for an owned copy.
+    /// The value, borrowed from the tape through a guard.
+    ///
+    /// Prefer [`Var::to_tensor`] (an owned copy), [`Var::item`] (a scalar)
+    /// or [`Var::with_value`] (a borrow that cannot outlive a closure): none
+    /// of them leaves a guard behind.
+    ///
+    /// # Panics
+    /// Recording an op (or a leaf) on the same tape while the returned guard
+    /// is alive panics, since the tape's nodes sit in a `RefCell`:
+    ///
+    /// ```should_panic
+    /// use backprop::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.param(&Tensor::ones(&[2]).unwrap());
+    /// let held = x.value();
+    /// let _y = x.exp(); // panics: `held` still borrows the tape
+    /// # drop(held);
+    /// ```
     pub fn value(&self) -> Ref<'t, Tensor<T>> {
         Ref::map(self.tape.nodes.borrow(), |n| &n[self.id].value)
     }
 
-    /// An owned copy of the value.
+    /// Calls `f` with the value borrowed from the tape and returns what it
+    /// returns; the borrow ends with the call, so no guard can be held by
+    /// mistake across later ops.
+    ///
+    /// ```
+    /// use backprop::{Tape, Tensor};
+    /// let tape = Tape::<f64>::new();
+    /// let x = tape.param(&Tensor::from_vec(vec![1.0, 2.0], &[2]).unwrap());
+    /// let total = x.with_value(|t| t.data().iter().sum::<f64>());
+    /// let y = x.mul_scalar(total); // recording afterwards is fine
+    /// assert_eq!(y.to_tensor().data(), &[3.0, 6.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `f` itself records on the same tape (the borrow is alive inside `f`).
+    pub fn with_value<R>(&self, f: impl FnOnce(&Tensor<T>) -> R) -> R {
+        f(&self.tape.nodes.borrow()[self.id].value)
+    }
+
+    /// An owned copy of the value (the borrow of the tape ends before it returns).
     pub fn to_tensor(&self) -> Tensor<T> {
-        self.value().clone()
+        self.with_value(Tensor::clone)
+    }
+
+    /// The value as a scalar, if it holds exactly one element (a loss, say);
+    /// no borrow of the tape outlives the call.
+    pub fn item(&self) -> Option<T> {
+        self.with_value(Tensor::item)
     }
 
     /// The shape of the value.

@@ -5,7 +5,11 @@
 //! The tape's ops and the [`Replay`](crate::tape::Replay) of a recorded step
 //! both go through [`Product`], so the two agree bit for bit.
 
+use std::panic::Location;
+
 use super::gemm::{gemm, MatRef};
+use super::Shape;
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 
 /// Products of at most this many multiply-adds (`m·n·k`) take the direct loop:
@@ -34,8 +38,9 @@ impl Product {
 
     /// `C ← op(A)·op(B)` (overwriting `C`, row-major `m×n`).
     ///
-    /// Panics if the operands' logical shapes disagree or `c` has the wrong
-    /// length (callers check shapes first and return errors).
+    /// # Panics
+    /// If the operands' logical shapes disagree or `c` does not hold `m·n`
+    /// elements (callers check shapes first and return errors).
     pub fn run<T: Float>(self, a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
         match self {
             Product::Direct => direct(a, b, c),
@@ -45,6 +50,9 @@ impl Product {
 }
 
 /// `C ← op(A)·op(B)` with the kernel [`Product::for_shape`] picks.
+///
+/// # Panics
+/// As [`Product::run`]: if the shapes disagree or `c` has the wrong length.
 pub fn product<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
     let (m, k) = a.logical();
     let n = b.logical().1;
@@ -56,7 +64,12 @@ fn direct<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
     let (m, k) = a.logical();
     let (k2, n) = b.logical();
     assert_eq!(k, k2, "product: inner dimensions differ");
-    Direct::new(m, k, n, a.trans, b.trans).run(a.data, b.data, c);
+    // `a` and `b` hold m·k and k·n elements, so only m·n can overflow, and
+    // then no `c` has that length.
+    let Ok(plan) = Direct::new(m, k, n, a.trans(), b.trans()) else {
+        panic!("product: C buffer length ({m}×{n} overflows usize)");
+    };
+    plan.run(a.data(), b.data(), c);
 }
 
 /// A direct product's shape and strides, worked out once: a replayed step
@@ -75,12 +88,34 @@ pub struct Direct {
 impl Direct {
     /// The plan for `op(A)·op(B)` with logical shapes `m×k · k×n`, each
     /// operand stored row-major and used transposed or not.
-    pub fn new(m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Direct {
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadShape`] (op `"product"`) if one of the buffer lengths
+    /// `m·k`, `k·n` or `m·n` overflows `usize`: no buffers of those lengths
+    /// can exist, and [`Direct::run`] relies on the products being exact.
+    ///
+    /// ```
+    /// use backprop::tensor::product::Direct;
+    /// assert!(Direct::new(2, 3, 4, false, false).is_ok());
+    /// assert!(Direct::new(1 << 40, 1 << 40, 1, false, false).is_err());
+    /// ```
+    #[track_caller]
+    pub fn new(m: usize, k: usize, n: usize, ta: bool, tb: bool) -> Result<Direct> {
+        let fits = |x: usize, y: usize| x.checked_mul(y).is_some();
+        if !(fits(m, k) && fits(k, n) && fits(m, n)) {
+            return Err(ErrorKind::BadShape {
+                op: "product",
+                shape: Shape::new(&[m, k, n])?,
+                why: format!("an {m}×{k} · {k}×{n} product has buffers longer than usize::MAX"),
+                location: Location::caller(),
+            }
+            .into());
+        }
         // Logical element (i, p) of a row-major matrix stored `[rows, cols]`,
         // used transposed or not, sits at i·rs + p·cs.
         let (rsa, csa) = if ta { (1, m) } else { (k, 1) };
         let (rsb, csb) = if tb { (1, k) } else { (n, 1) };
-        Direct {
+        Ok(Direct {
             m,
             k,
             n,
@@ -88,11 +123,14 @@ impl Direct {
             csa,
             rsb,
             csb,
-        }
+        })
     }
 
     /// `C ← op(A)·op(B)`, `C[i,j] = ((0 + A[i,0]·B[0,j]) + A[i,1]·B[1,j]) + …`.
-    /// Panics if a buffer's length does not match the plan.
+    ///
+    /// # Panics
+    /// If a buffer's length does not match the plan (`a` holds `m·k`
+    /// elements, `b` `k·n`, `c` `m·n`).
     #[inline]
     pub fn run<T: Float>(&self, a: &[T], b: &[T], c: &mut [T]) {
         let Direct {
@@ -114,12 +152,14 @@ impl Direct {
                 let mut acc = T::zero();
                 for _ in 0..k {
                     // SAFETY: i < m, j < n and p < k, so ia = i·rsa + p·csa and
-                    // ib = p·rsb + j·csb index the m·k and k·n elements asserted above.
+                    // ib = p·rsb + j·csb index the m·k and k·n elements asserted
+                    // above (exact products: `new` refused any that overflow,
+                    // and the fields are private, so they cannot change).
                     acc += unsafe { *a.get_unchecked(ia) * *b.get_unchecked(ib) };
                     ia += csa;
                     ib += rsb;
                 }
-                // SAFETY: i·n + j < m·n = c.len().
+                // SAFETY: i·n + j < m·n = c.len() (exact, as above).
                 unsafe { *c.get_unchecked_mut(i * n + j) = acc };
             }
         }

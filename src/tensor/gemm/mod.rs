@@ -25,6 +25,10 @@ mod x86;
 use core::any::TypeId;
 use std::cell::Cell;
 
+use std::panic::Location;
+
+use super::Shape;
+use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 
 thread_local! {
@@ -56,27 +60,85 @@ pub(crate) fn parallel_allowed() -> bool {
 
 /// A row-major matrix operand: its storage, whether it is used transposed, and
 /// its stored (not logical) row and column counts.
+///
+/// The fields are private and the constructors check that `data` holds
+/// exactly `rows·cols` elements (without overflow), so [`gemm`] can read any
+/// element of the stated shape without a bounds check.
 #[derive(Clone, Copy)]
 pub struct MatRef<'a, T> {
-    /// Row-major storage of the stored matrix.
-    pub data: &'a [T],
+    /// Row-major storage of the stored matrix (`rows·cols` elements).
+    data: &'a [T],
     /// Stored rows.
-    pub rows: usize,
+    rows: usize,
     /// Stored columns.
-    pub cols: usize,
+    cols: usize,
     /// Use the transpose of the stored matrix.
-    pub trans: bool,
+    trans: bool,
 }
 
 impl<'a, T> MatRef<'a, T> {
     /// An operand used as stored (`trans = false`) or transposed.
+    ///
+    /// # Panics
+    /// If `data` does not hold exactly `rows·cols` elements (see
+    /// [`MatRef::try_new`] for the error instead).
+    #[track_caller]
     pub fn new(data: &'a [T], rows: usize, cols: usize, trans: bool) -> Self {
-        MatRef {
-            data,
-            rows,
-            cols,
-            trans,
+        match Self::try_new(data, rows, cols, trans) {
+            Ok(m) => m,
+            Err(e) => panic!("{e}"),
         }
+    }
+
+    /// [`MatRef::new`], or an error if `data` does not hold exactly
+    /// `rows·cols` elements: [`ErrorKind::LengthMismatch`], or
+    /// [`ErrorKind::BadShape`] (op `"MatRef"`) when `rows·cols` overflows `usize`.
+    ///
+    /// ```
+    /// use backprop::tensor::gemm::MatRef;
+    /// assert!(MatRef::try_new(&[1.0, 2.0], 1, 2, false).is_ok());
+    /// assert!(MatRef::try_new(&[1.0, 2.0], 2, 2, false).is_err());
+    /// assert!(MatRef::<f64>::try_new(&[], 1 << 32, 1 << 32, false).is_err());
+    /// ```
+    #[track_caller]
+    pub fn try_new(data: &'a [T], rows: usize, cols: usize, trans: bool) -> Result<Self> {
+        let shape = Shape::new(&[rows, cols])?;
+        match rows.checked_mul(cols) {
+            Some(len) if len == data.len() => Ok(MatRef {
+                data,
+                rows,
+                cols,
+                trans,
+            }),
+            Some(len) => Err(ErrorKind::LengthMismatch {
+                shape,
+                expected: len,
+                got: data.len(),
+            }
+            .into()),
+            None => Err(ErrorKind::BadShape {
+                op: "MatRef",
+                shape,
+                why: "rows·cols overflows usize".into(),
+                location: Location::caller(),
+            }
+            .into()),
+        }
+    }
+
+    /// The row-major storage of the stored matrix.
+    pub fn data(&self) -> &'a [T] {
+        self.data
+    }
+
+    /// Stored `(rows, cols)`, before the optional transpose.
+    pub fn stored(&self) -> (usize, usize) {
+        (self.rows, self.cols)
+    }
+
+    /// Whether the operand is used transposed.
+    pub fn trans(&self) -> bool {
+        self.trans
     }
 
     /// Logical `(rows, cols)` after the optional transpose.
@@ -100,15 +162,19 @@ impl<'a, T> MatRef<'a, T> {
 
 /// `C ← α·op(A)·op(B) + β·C`, with `C` row-major `m×n`.
 ///
-/// Panics if the shapes disagree or a buffer is too short (callers check
-/// shapes first and return [`crate::Error`]s; this is the last line of defence).
+/// # Panics
+/// If the inner dimensions of `op(A)` and `op(B)` differ or `c` does not hold
+/// exactly `m·n` elements (callers check shapes first and return
+/// [`crate::Error`]s; this is the last line of defence). The operands' own
+/// lengths were checked when they were made ([`MatRef::try_new`]).
 pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: &mut [T]) {
     let (m, k) = a.logical();
     let (k2, n) = b.logical();
     assert_eq!(k, k2, "gemm: inner dimensions differ");
+    // MatRef's constructors guarantee these; kept as a cheap, once-per-call check.
     assert_eq!(a.data.len(), a.rows * a.cols, "gemm: A buffer length");
     assert_eq!(b.data.len(), b.rows * b.cols, "gemm: B buffer length");
-    assert_eq!(c.len(), m * n, "gemm: C buffer length");
+    assert_eq!(m.checked_mul(n), Some(c.len()), "gemm: C buffer length");
     if m == 0 || n == 0 {
         return;
     }
@@ -123,8 +189,10 @@ pub fn gemm<T: Float>(alpha: T, a: MatRef<'_, T>, b: MatRef<'_, T>, beta: T, c: 
         return;
     }
     if TypeId::of::<T>() == TypeId::of::<f32>() {
-        // SAFETY: the lengths above keep every strided access in bounds;
-        // `c` is a unique borrow, aliasing neither operand; T is f32.
+        // SAFETY: A holds exactly m·k elements and B k·n (no overflow:
+        // `MatRef::try_new` checked, and its fields are private), C exactly
+        // m·n (checked above), so every strided access is in bounds; `c` is
+        // a unique borrow, aliasing neither operand; T is f32.
         unsafe { run_as::<T, f32>(m, n, k, alpha, a, b, beta, c) }
     } else {
         // SAFETY: as above; `Float` is sealed to f32 and f64, so T is f64.
