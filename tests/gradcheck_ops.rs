@@ -109,7 +109,9 @@ unary_checks! {
     reused_mul: -3.0, 3.0, same, |x| x.mul(x)?;
     reused_add: -3.0, 3.0, same, |x| x.add(x)?;
     reused_chain: -2.0, 2.0, same, |x| x.sigmoid().mul(x)?.add(x.tanh())?;
-    operators: -2.0, 2.0, away_from_zero, |x| (x * x + x) / x - x;
+    operators: -2.0, 2.0, away_from_zero, |x| ((x * x + x)? / x - x)?;
+    scalar_operators: 0.3, 3.0, same, |x| ((2.0 * x + 1.0) / 3.0 - (1.5 / x - 0.5))?;
+    negation: -3.0, 3.0, same, |x| (-x * x)?;
 }
 
 fn binary_pair(lo: f64, hi: f64) -> impl Strategy<Value = (Tensor<f64>, Tensor<f64>)> {

@@ -296,27 +296,63 @@ pub(crate) fn add_bias_jvp<T: Float>(tape: &Tape<T>, y: &Tensor<T>, t: &[&Tensor
     out
 }
 
+// Operators, so that a formula reads as on paper: `(a * b + b.powf(3.0))?`.
+//
+// A shape mismatch surfaces as candle's does: `Var ∘ Var` gives a `Result`
+// whose error names the caller's line (`#[track_caller]` all the way down),
+// and `Result ∘ Var` and `Var ∘ Result` carry an earlier error on, so one
+// `?` can end a chain. An `f64` on either side cannot mismatch, so
+// `Var ∘ f64` and `f64 ∘ Var` give a `Var`. (Rust's orphan rule forbids
+// `Result ∘ Result` and `Result ∘ f64`: there, `?` the left side first.)
 macro_rules! overload {
-    ($trait:ident, $method:ident) => {
-        /// Operator form of the method of the same name. Panics with the op's
-        /// error message (shapes and caller line) where the method returns `Err`.
+    ($trait:ident, $method:ident, $scalar:ident, $rscalar:ident) => {
+        /// Operator form of the method of the same name (a `Result`: shapes may not fit).
         impl<'t, T: Float> std::ops::$trait for Var<'t, T> {
+            type Output = Result<Var<'t, T>>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+                Var::$method(self, rhs)
+            }
+        }
+        /// An earlier error carried on, or the operator on its value.
+        impl<'t, T: Float> std::ops::$trait<Var<'t, T>> for Result<Var<'t, T>> {
+            type Output = Result<Var<'t, T>>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'t, T>) -> Result<Var<'t, T>> {
+                Var::$method(self?, rhs)
+            }
+        }
+        /// An earlier error carried on, or the operator on its value.
+        impl<'t, T: Float> std::ops::$trait<Result<Var<'t, T>>> for Var<'t, T> {
+            type Output = Result<Var<'t, T>>;
+            #[track_caller]
+            fn $method(self, rhs: Result<Var<'t, T>>) -> Result<Var<'t, T>> {
+                Var::$method(self, rhs?)
+            }
+        }
+        /// With a scalar on the right (element-wise; cannot fail).
+        impl<'t, T: Float> std::ops::$trait<f64> for Var<'t, T> {
             type Output = Var<'t, T>;
             #[track_caller]
-            fn $method(self, rhs: Var<'t, T>) -> Var<'t, T> {
-                match Var::$method(self, rhs) {
-                    Ok(v) => v,
-                    Err(e) => panic!("{e}"),
-                }
+            fn $method(self, c: f64) -> Var<'t, T> {
+                Var::$scalar(self, c)
+            }
+        }
+        /// With a scalar on the left (element-wise; cannot fail).
+        impl<'t, T: Float> std::ops::$trait<Var<'t, T>> for f64 {
+            type Output = Var<'t, T>;
+            #[track_caller]
+            fn $method(self, x: Var<'t, T>) -> Var<'t, T> {
+                Var::$rscalar(x, self)
             }
         }
     };
 }
 
-overload!(Add, add);
-overload!(Sub, sub);
-overload!(Mul, mul);
-overload!(Div, div);
+overload!(Add, add, add_scalar, add_scalar);
+overload!(Sub, sub, sub_scalar, rsub_scalar);
+overload!(Mul, mul, mul_scalar, mul_scalar);
+overload!(Div, div, div_scalar, rdiv_scalar);
 
 impl<'t, T: Float> std::ops::Neg for Var<'t, T> {
     type Output = Var<'t, T>;
