@@ -24,7 +24,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::format;
-use super::json::parse_exact;
 use super::meta::to_map;
 use super::model::{checked_meta, encode_all, from_bytes};
 use super::{mlp_params, write_atomic, IoError, ModelMeta, OPTIM_PREFIX};
@@ -249,7 +248,8 @@ fn read_state(
 
 /// Parses and checks the JSON of a [`TrainState`].
 fn state_from_text(text: &str) -> Result<TrainState, String> {
-    let value = parse_exact(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let value = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| format!("invalid JSON: {e}"))?;
     match value.get("format") {
         Some(f) if f.as_u64() == Some(u64::from(CHECKPOINT_FORMAT)) => {}
         None => {

@@ -28,7 +28,6 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::json::parse_exact;
 use super::IoError;
 use crate::nn::{Activation, Loss};
 
@@ -282,7 +281,8 @@ pub(crate) fn from_map(
 /// `ModelMeta` that passed [`ModelMeta::check`], or an error.
 pub fn from_text(path: &Path, text: &str) -> Result<ModelMeta, IoError> {
     let bad = |detail: String| IoError::metadata(path, format!("\"{META_KEY}\": {detail}"));
-    let value = parse_exact(text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    let value = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| bad(format!("invalid JSON: {e}")))?;
     ModelMeta::from_json(&value).map_err(bad)
 }
 

@@ -32,7 +32,6 @@ mod atomic;
 pub mod checkpoint;
 mod error;
 mod format;
-mod json;
 pub mod meta;
 mod model;
 mod tensors;
@@ -63,4 +62,78 @@ pub const OPTIM_PREFIX: &str = "optim.";
 /// ```
 pub fn linear_name(layer: usize, what: &str) -> String {
     format!("{}.{what}", 2 * layer)
+}
+
+/// Metadata and checkpoints store `f64`s as JSON numbers in their shortest
+/// round-trip form; `serde_json`'s `float_roundtrip` feature (enabled in
+/// Cargo.toml) reads them back bit for bit. These tests hold it to that.
+#[cfg(test)]
+mod json_tests {
+
+    /// A xorshift stream of floats spread over many magnitudes.
+    fn floats(n: usize) -> Vec<f64> {
+        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+        (0..n)
+            .map(|i| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                let unit = (s >> 11) as f64 / (1u64 << 53) as f64;
+                let scale = 10f64.powi(i as i32 % 40 - 20);
+                if i % 2 == 0 {
+                    unit * scale
+                } else {
+                    -unit * scale
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn floats_round_trip_bit_for_bit() {
+        let xs = floats(20_000);
+        let text = serde_json::to_string(&xs).unwrap();
+        let back = serde_json::from_str::<serde_json::Value>(&text).unwrap();
+        let back: Vec<f64> = back
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        for (x, y) in xs.iter().zip(&back) {
+            assert_eq!(x.to_bits(), y.to_bits(), "{x:?} came back as {y:?}");
+        }
+    }
+
+    #[test]
+    fn integers_strings_and_structure_survive() {
+        let text = r#"{"a": [1, -2, 18446744073709551615, 0.5e1], "s": "x\"1, 2\"\\", "n": null, "t": true}"#;
+        let v = serde_json::from_str::<serde_json::Value>(text).unwrap();
+        assert_eq!(v["a"][0].as_u64(), Some(1));
+        assert_eq!(v["a"][1].as_i64(), Some(-2));
+        assert_eq!(v["a"][2].as_u64(), Some(u64::MAX));
+        assert_eq!(v["a"][3].as_f64(), Some(5.0));
+        assert_eq!(v["s"].as_str(), Some("x\"1, 2\"\\"));
+        assert!(v["n"].is_null());
+        assert_eq!(v["t"].as_bool(), Some(true));
+    }
+
+    #[test]
+    fn bad_json_is_an_error() {
+        for text in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\": 1e999}",
+            "[1-2]",
+            "[--1]",
+            "nul",
+            "{\"a\" 1}",
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text:?} parsed"
+            );
+        }
+    }
 }
