@@ -405,12 +405,7 @@ async function loadTrace() {
 
 // ---------------------------------------------------------------------------
 // Colours: blue for positive (class 1), orange for negative (class 0), white between.
-const POS = [31, 119, 180], NEG = [242, 142, 43], WHITE = [255, 255, 255];
-function shade(v) { // v in [-1, 1]
-  const c = v >= 0 ? POS : NEG;
-  const a = Math.min(1, Math.abs(v));
-  return [0, 1, 2].map((i) => Math.round(WHITE[i] + (c[i] - WHITE[i]) * a));
-}
+const POS = [31, 119, 180], NEG = [242, 142, 43];
 const rgb = (c, a) => `rgba(${c[0]},${c[1]},${c[2]},${a === undefined ? 1 : a})`;
 
 /// An offscreen canvas (`key`'s own, reused) painting `grid` (rows along y,
@@ -425,16 +420,21 @@ function heat(grid, map, key) {
     pool.set(key, cv);
   }
   const ctx = cv.getContext('2d');
-  const img = ctx.createImageData(n, n);
+  if (!cv.img) cv.img = ctx.createImageData(n, n);
+  const px = cv.img.data;
   for (let j = 0; j < n; j++) {
     const row = grid[j];
     for (let i = 0; i < n; i++) {
-      const c = shade(map(row[i]));
+      // shade(), written out: no array per pixel.
+      const v = map(row[i]);
+      const c = v >= 0 ? POS : NEG;
+      const a = Math.min(1, Math.abs(v)) || 0;
       const o = 4 * ((n - 1 - j) * n + i);
-      img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = 255;
+      px[o] = 255 + (c[0] - 255) * a; px[o + 1] = 255 + (c[1] - 255) * a;
+      px[o + 2] = 255 + (c[2] - 255) * a; px[o + 3] = 255;
     }
   }
-  ctx.putImageData(img, 0, 0);
+  ctx.putImageData(cv.img, 0, 0);
   return cv;
 }
 
@@ -487,21 +487,31 @@ function drawNetwork() {
   const mats = useGrad ? grads : st && st.weights;
   let maxAbs = 0;
   if (mats) for (const m of mats) for (const row of m) for (const v of row) maxAbs = Math.max(maxAbs, Math.abs(v));
-  // Edges first, nodes over them.
+  // Edges first, nodes over them. Edges are stroked in buckets of sign and
+  // size (one path per bucket), not one by one: hundreds of strokes a frame
+  // would cost more than the frame has.
+  const LEVELS = 12;
+  const buckets = Array.from({ length: 2 * LEVELS }, () => new Path2D());
   for (let k = 0; k + 1 < L; k++) {
     for (let i = 0; i < layers[k]; i++) {
       for (let j = 0; j < layers[k + 1]; j++) {
         const v = mats ? mats[k][i][j] : 0;
         const x0 = xs[k] + size / 2, y0 = ys[k][i], x1 = xs[k + 1] - size / 2, y1 = ys[k + 1][j];
         const rel = maxAbs > 0 ? Math.abs(v) / maxAbs : 0;
-        ctx.strokeStyle = rgb(v >= 0 ? POS : NEG, 0.25 + 0.75 * rel);
-        ctx.lineWidth = 0.4 + 6 * rel;
+        const level = Math.min(LEVELS - 1, Math.floor(rel * LEVELS));
+        const path = buckets[(v >= 0 ? 0 : LEVELS) + level];
         const mx = (x0 + x1) / 2;
-        ctx.beginPath(); ctx.moveTo(x0, y0); ctx.bezierCurveTo(mx, y0, mx, y1, x1, y1); ctx.stroke();
+        path.moveTo(x0, y0); path.bezierCurveTo(mx, y0, mx, y1, x1, y1);
         geometry.edges.push({ k: k + 1, i, j, x0, y0, x1, y1 });
       }
     }
   }
+  buckets.forEach((path, b) => {
+    const rel = ((b % LEVELS) + 0.5) / LEVELS;
+    ctx.strokeStyle = rgb(b < LEVELS ? POS : NEG, 0.25 + 0.75 * rel);
+    ctx.lineWidth = 0.4 + 6 * rel;
+    ctx.stroke(path);
+  });
   const hl = highlightedLayer();
   if (S.sel || hl) {
     for (const e of geometry.edges) {
