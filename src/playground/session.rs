@@ -479,16 +479,15 @@ impl<T: Float> General<T> {
             return Ok((self.trainer.replayed_step(&self.train, idx)?, None));
         }
         // The network and rows are kept for the sweep, which is swept again
-        // only if asked for: most requests never show it.
-        match &mut self.observed {
-            Some((model, rows)) => {
-                model.clone_from(&self.trainer.model);
-                rows.clear();
-                rows.extend_from_slice(idx);
-            }
-            None => self.observed = Some((self.trainer.model.clone(), idx.to_vec())),
-        }
+        // only if asked for: most requests never show it. A step whose loss
+        // is not finite is not kept (the session's last step stays the one
+        // before it).
+        let before = (self.trainer.model.clone(), idx.to_vec());
         let loss = self.trainer.replayed_step(&self.train, idx)?;
+        if !loss.is_finite() {
+            return Ok((loss, None));
+        }
+        self.observed = Some(before);
         let grads = self.trainer.replayed_gradients();
         let bias = self.trainer.model.has_bias();
         let per = if bias { 2 } else { 1 };
@@ -731,5 +730,25 @@ mod tests {
                 "batch_size": 64, "dtype": "f64"}"#,
         );
         same_as_the_trainer(&mut s, f64_net, &[2, 4, 9]);
+    }
+
+    #[test]
+    fn a_diverged_step_keeps_the_last_sweep() {
+        let mut s =
+            session(r#"{"dataset": "moons", "layers": [2, 4, 1], "loss": "bce", "dtype": "f64"}"#);
+        s.step(2).unwrap();
+        let sweep = |s: &Session| format!("{:?}", f64_net(s).sweep().unwrap());
+        let before = sweep(&s);
+        let Net::F64(g) = &mut s.net else {
+            panic!("an f64 network")
+        };
+        let last = g.trainer.model.layers.last_mut().unwrap();
+        last.bias.as_mut().unwrap().data_mut()[0] = f64::NAN;
+        assert!(matches!(
+            s.step(1),
+            Err(PlaygroundError::Diverged { step: 3, .. })
+        ));
+        assert_eq!(s.steps_done(), 2);
+        assert_eq!(sweep(&s), before);
     }
 }
