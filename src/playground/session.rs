@@ -445,9 +445,10 @@ impl<T: Float> General<T> {
     }
 
     /// One optimiser step on the next batch of the epoch's shuffled order
-    /// (a new epoch, a new order); when `observe`, the step's gradients and
-    /// backward sweep are kept (from the step's own tape pass, before its
-    /// update); otherwise the step is replayed.
+    /// (a new epoch, a new order), replayed ([`Trainer::replayed_step`]);
+    /// when `observe`, the step's gradients (taken before its update) are
+    /// kept, with the network and rows its backward sweep is made from on
+    /// request ([`General::sweep`]).
     fn step(&mut self, observe: bool) -> Result<(f64, Option<Last>), PlaygroundError> {
         let n = self.train.n;
         let size = if self.trainer.opts.batch_size == 0 {
