@@ -1,6 +1,8 @@
 //! One playground session: its data, network and optimiser, stepped on
 //! request, and the snapshots the API reports.
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -40,8 +42,10 @@ struct Last {
     weights: Vec<Tensor<f64>>,
     /// Bias gradients per layer, if the layers have biases.
     biases: Option<Vec<Tensor<f64>>>,
-    /// The backward sweep, node by node.
-    visits: Vec<Visit>,
+    /// The backward sweep, node by node: taken with the step (notebook), or
+    /// swept again from the step's parameters and rows when first asked for
+    /// (a general network: see [`General::sweep`]).
+    visits: OnceLock<Vec<Visit>>,
 }
 
 /// A network trained by [`Trainer`] on a generated set.
@@ -52,8 +56,9 @@ struct General<T: Float> {
     order: Vec<usize>,
     epoch: u64,
     batch: usize,
-    /// The last observed step's starting parameters and batch rows (for traces).
-    before: Option<(Mlp<T>, Vec<usize>)>,
+    /// The last observed step's network before its update, and its rows:
+    /// what its backward sweep and its traces are swept again from.
+    observed: Option<(Mlp<T>, Vec<usize>)>,
 }
 
 /// The notebook's network, stepped by the walkthrough's code.
@@ -279,7 +284,17 @@ impl Session {
     /// `GET /api/sessions/{id}/backward`: the last step's reverse sweep in
     /// visiting order (empty before the first step).
     pub fn backward(&self) -> Value {
-        let visits = self.last.as_ref().map_or(&[][..], |l| &l.visits[..]);
+        let visits = self.last.as_ref().map_or(&[][..], |l| {
+            l.visits.get_or_init(|| {
+                match &self.net {
+                    Net::F32(g) => g.sweep(),
+                    Net::F64(g) => g.sweep(),
+                    Net::Notebook(_) => Ok(Vec::new()),
+                }
+                // The step it sweeps again ran without an error.
+                .expect("the last step's sweep runs again")
+            })
+        });
         let list: Vec<Value> = visits
             .iter()
             .map(|v| {
@@ -475,13 +490,13 @@ impl<T: Float> General<T> {
             order: Vec::new(),
             epoch: 0,
             batch: 0,
-            before: None,
+            observed: None,
         })
     }
 
     /// See [`Session::trace`].
     fn trace(&self, spec: &str) -> Result<Value, PlaygroundError> {
-        let before = self.before.as_ref().map(|(m, rows)| (m, &rows[..]));
+        let before = self.observed.as_ref().map(|(m, rows)| (m, &rows[..]));
         super::trace::general(
             &self.trainer.model,
             before,
@@ -501,9 +516,9 @@ impl<T: Float> General<T> {
 
     /// The figures of a [`StepReport`] (its `step` left 0).
     fn evaluate(&mut self) -> Result<StepReport, PlaygroundError> {
-        let tr = self.trainer.evaluate(&self.train)?;
+        let tr = self.trainer.evaluate_replayed(&self.train)?;
         let te = match &self.test {
-            Some(t) if t.n > 0 => Some(self.trainer.evaluate(t)?),
+            Some(t) if t.n > 0 => Some(self.trainer.evaluate_replayed(t)?),
             _ => None,
         };
         Ok(StepReport {
@@ -516,8 +531,10 @@ impl<T: Float> General<T> {
     }
 
     /// One optimiser step on the next batch of the epoch's shuffled order
-    /// (a new epoch, a new order); when `observe`, the step's gradients and
-    /// backward sweep are taken first.
+    /// (a new epoch, a new order), replayed ([`Trainer::replayed_step`]);
+    /// when `observe`, the step's gradients (taken before its update) are
+    /// kept, with the network and rows its backward sweep is made from on
+    /// request ([`General::sweep`]).
     fn step(&mut self, observe: bool) -> Result<(f64, Option<Last>), PlaygroundError> {
         let n = self.train.n;
         let size = if self.trainer.opts.batch_size == 0 {
@@ -534,9 +551,6 @@ impl<T: Float> General<T> {
         self.batch = if end >= n { 0 } else { self.batch + 1 };
         // The order is lent out for the step rather than copied per batch.
         let order = std::mem::take(&mut self.order);
-        if observe {
-            self.before = Some((self.trainer.model.clone(), order[start..end].to_vec()));
-        }
         let result = self.step_on(&order[start..end], observe);
         self.order = order;
         result
@@ -548,32 +562,54 @@ impl<T: Float> General<T> {
         idx: &[usize],
         observe: bool,
     ) -> Result<(f64, Option<Last>), PlaygroundError> {
-        let last = if observe {
-            let mut visits = Vec::new();
-            let (_, grads) =
-                self.trainer
-                    .gradients_with(&self.train, idx, &mut |s: &BackwardStep<'_, T>| {
-                        visits.push(Visit::from_step(s))
-                    })?;
-            let bias = self.trainer.model.has_bias();
-            let per = if bias { 2 } else { 1 };
-            let weights = grads
-                .iter()
-                .step_by(per)
-                .map(|g| transposed(&to_f64(g)))
-                .collect();
-            let biases = bias.then(|| grads.iter().skip(1).step_by(2).map(to_f64).collect());
+        if !observe {
+            return Ok((self.trainer.replayed_step(&self.train, idx)?, None));
+        }
+        // The network and rows are kept for the sweep, which is swept again
+        // only if asked for: most requests never show it. A step whose loss
+        // is not finite is not kept (the session's last step stays the one
+        // before it).
+        let before = (self.trainer.model.clone(), idx.to_vec());
+        let loss = self.trainer.replayed_step(&self.train, idx)?;
+        if !loss.is_finite() {
+            return Ok((loss, None));
+        }
+        self.observed = Some(before);
+        let grads = self.trainer.replayed_gradients();
+        let bias = self.trainer.model.has_bias();
+        let per = if bias { 2 } else { 1 };
+        let weights = grads
+            .iter()
+            .step_by(per)
+            .map(|g| transposed(&to_f64(g)))
+            .collect();
+        let biases = bias.then(|| grads.iter().skip(1).step_by(2).map(to_f64).collect());
+        Ok((
+            loss,
             Some(Last {
                 weights,
                 biases,
-                visits,
-            })
-        } else {
-            None
+                visits: OnceLock::new(),
+            }),
+        ))
+    }
+
+    /// The last observed step's backward sweep, node by node: the step
+    /// recorded again on a tape, from the network before its update and the
+    /// same rows ([`Trainer::gradients_with`]), so the same numbers as when
+    /// it ran; empty before the first step.
+    fn sweep(&self) -> Result<Vec<Visit>, PlaygroundError> {
+        let Some((model, rows)) = &self.observed else {
+            return Ok(Vec::new());
         };
-        let mut norms = vec![0.0; self.trainer.model.layers.len()];
-        let (loss, _) = self.trainer.train_batch(&self.train, idx, &mut norms)?;
-        Ok((loss, last))
+        let t = &self.trainer;
+        let optim = Optimizer::new(t.optim.config);
+        let mut again = Trainer::new(model.clone(), optim, t.opts.clone(), t.standardizer.clone());
+        let mut visits = Vec::new();
+        again.gradients_with(&self.train, rows, &mut |s: &BackwardStep<'_, T>| {
+            visits.push(Visit::from_step(s))
+        })?;
+        Ok(visits)
     }
 
     fn params(&self) -> (Vec<Tensor<f64>>, Option<Vec<Tensor<f64>>>) {
@@ -665,8 +701,144 @@ impl NotebookNet {
             observe.then_some(Last {
                 weights: gradients,
                 biases: None,
-                visits,
+                visits: OnceLock::from(visits),
             }),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::batches;
+    use crate::playground::{config, Limits};
+
+    /// A session from a request body.
+    fn session(body: &str) -> Session {
+        Session::new(&config::parse_body(body.as_bytes(), &Limits::default()).unwrap()).unwrap()
+    }
+
+    /// Steps `s` in requests of `requests` steps beside a trainer stepping
+    /// the same batches with [`Trainer::train_batch`], observing the last of
+    /// each request with [`Trainer::gradients_with`] first: the weights, the
+    /// kept gradients, the backward sweep and the report must be the same
+    /// bits.
+    fn same_as_the_trainer<T: Float>(
+        s: &mut Session,
+        general: fn(&Session) -> &General<T>,
+        requests: &[u64],
+    ) {
+        let g = general(s);
+        let t = &g.trainer;
+        let optim = Optimizer::new(t.optim.config);
+        let mut reference = Trainer::new(t.model.clone(), optim, t.opts.clone(), None);
+        let (train, test) = (g.train.clone(), g.test.clone());
+        let mut norms = vec![0.0; t.model.layers.len()];
+        let (mut order, mut epoch, mut queue) = (Vec::new(), 0, Vec::<Vec<usize>>::new());
+        for &k in requests {
+            let report = s.step(k).unwrap();
+            let mut last = None;
+            for i in 0..k {
+                if queue.is_empty() {
+                    epoch += 1;
+                    epoch_order(train.n, reference.opts.seed, epoch, true, &mut order);
+                    let bs = reference.opts.batch_size;
+                    queue = batches(&order, bs).map(<[usize]>::to_vec).collect();
+                    queue.reverse();
+                }
+                let idx = queue.pop().unwrap();
+                if i + 1 == k {
+                    let mut visits = Vec::new();
+                    let (_, grads) = reference
+                        .gradients_with(&train, &idx, &mut |st: &BackwardStep<'_, T>| {
+                            visits.push(format!("{:?}", Visit::from_step(st)))
+                        })
+                        .unwrap();
+                    last = Some((grads, visits));
+                }
+                reference.train_batch(&train, &idx, &mut norms).unwrap();
+            }
+            let g = general(s);
+            assert!(g.trainer.model == reference.model, "weights differ");
+            let (grads, visits) = last.unwrap();
+            assert!(
+                g.trainer.replayed_gradients() == &grads[..],
+                "gradients differ"
+            );
+            let swept: Vec<String> = g
+                .sweep()
+                .unwrap()
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect();
+            assert_eq!(swept, visits);
+            assert_eq!(
+                s.backward()["nodes"].as_array().unwrap().len(),
+                visits.len()
+            );
+            let ev = reference.evaluate(&train).unwrap();
+            assert_eq!(report.loss.to_bits(), ev.loss.to_bits());
+            assert_eq!(report.train_accuracy, ev.accuracy);
+            if let Some(test) = test.as_ref().filter(|t| t.n > 0) {
+                let ev = reference.evaluate(test).unwrap();
+                assert_eq!(report.test_loss.map(f64::to_bits), Some(ev.loss.to_bits()));
+                assert_eq!(report.test_accuracy, ev.accuracy);
+            }
+        }
+    }
+
+    fn f64_net(s: &Session) -> &General<f64> {
+        match &s.net {
+            Net::F64(g) => g,
+            _ => panic!("an f64 network"),
+        }
+    }
+
+    fn f32_net(s: &Session) -> &General<f32> {
+        match &s.net {
+            Net::F32(g) => g,
+            _ => panic!("an f32 network"),
+        }
+    }
+
+    #[test]
+    fn replayed_steps_are_the_trainers_bit_for_bit() {
+        let mut s = session(
+            r#"{"dataset": "moons", "samples": 200, "layers": [2, 8, 8, 1], "activation": "relu",
+                "loss": "bce", "optimizer": "sgd", "batch_size": 0, "dtype": "f64"}"#,
+        );
+        same_as_the_trainer(&mut s, f64_net, &[1, 5, 1, 20]);
+        let mut s = session(
+            r#"{"dataset": "moons", "samples": 150, "test_fraction": 0.3, "layers": [2, 6, 1],
+                "activation": "tanh", "loss": "bce", "optimizer": "adam", "batch_size": 32,
+                "dtype": "f32"}"#,
+        );
+        same_as_the_trainer(&mut s, f32_net, &[1, 3, 7, 1]);
+        let mut s = session(
+            r#"{"dataset": "blobs", "samples": 300, "test_fraction": 0.2, "layers": [2, 5, 2],
+                "activation": "sigmoid", "loss": "cross-entropy", "optimizer": "momentum",
+                "batch_size": 64, "dtype": "f64"}"#,
+        );
+        same_as_the_trainer(&mut s, f64_net, &[2, 4, 9]);
+    }
+
+    #[test]
+    fn a_diverged_step_keeps_the_last_sweep() {
+        let mut s =
+            session(r#"{"dataset": "moons", "layers": [2, 4, 1], "loss": "bce", "dtype": "f64"}"#);
+        s.step(2).unwrap();
+        let sweep = |s: &Session| format!("{:?}", f64_net(s).sweep().unwrap());
+        let before = sweep(&s);
+        let Net::F64(g) = &mut s.net else {
+            panic!("an f64 network")
+        };
+        let last = g.trainer.model.layers.last_mut().unwrap();
+        last.bias.as_mut().unwrap().data_mut()[0] = f64::NAN;
+        assert!(matches!(
+            s.step(1),
+            Err(PlaygroundError::Diverged { step: 3, .. })
+        ));
+        assert_eq!(s.steps_done(), 2);
+        assert_eq!(sweep(&s), before);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+mod replayed;
 mod threads;
 use threads::ThreadPolicy;
 
@@ -101,6 +102,19 @@ pub struct Trainer<T: Float> {
     labels: Vec<usize>,
     /// Whether products use the pool's threads, chosen batch by batch.
     policy: Option<ThreadPolicy>,
+    /// Steps compiled for replay, one per batch size used
+    /// ([`Trainer::replayed_step`], [`Trainer::evaluate_replayed`]).
+    replays: replayed::Replays<T>,
+}
+
+/// The nodes of a recorded forward pass that a step reads.
+struct Recorded<'t, T: Float> {
+    /// The parameter leaves, in [`Mlp::named_params`] order.
+    params: Vec<Var<'t, T>>,
+    x: Var<'t, T>,
+    targets: Var<'t, T>,
+    logits: Var<'t, T>,
+    loss: Var<'t, T>,
 }
 
 /// Loss and accuracy of a model on a data set.
@@ -134,6 +148,7 @@ impl<T: Float> Trainer<T> {
             y: Vec::new(),
             labels: Vec::new(),
             policy: None,
+            replays: replayed::Replays::default(),
         }
     }
 
@@ -342,18 +357,8 @@ impl<T: Float> Trainer<T> {
         observer: &mut dyn crate::tape::BackwardObserver<T>,
     ) -> Result<(f64, Vec<Tensor<T>>), TrainError> {
         self.gather(data, idx);
-        let rows = idx.len();
         let tape = Tape::new();
-        let params = self.model.record(&tape);
-        let xv = tape.constant_from(&self.x, &[rows, data.dim()])?.named("X");
-        let targets = if self.opts.loss.is_classification() {
-            tape.labels(&self.labels)
-        } else {
-            tape.constant_from(&self.y, &[rows, self.y.len() / rows.max(1)])?
-        }
-        .named("y");
-        let logits = self.model.forward(xv, &params)?.named("logits");
-        let loss = Mlp::loss(logits, targets, self.opts.loss)?.named("loss");
+        let Recorded { params, loss, .. } = self.record_named(&tape, idx.len(), data.dim())?;
         let value = loss.value().item().expect("scalar").as_f64();
         let grads = tape.backward_with(loss, observer)?;
         let out = params
@@ -366,6 +371,34 @@ impl<T: Float> Trainer<T> {
             })
             .collect();
         Ok((value, out))
+    }
+
+    /// Records the forward pass and loss of the gathered batch (`rows` rows
+    /// of `dim` features) on `tape`, with the nodes an explanation names
+    /// (`X`, `y`, `logits`, `loss`) named.
+    fn record_named<'t>(
+        &self,
+        tape: &'t Tape<T>,
+        rows: usize,
+        dim: usize,
+    ) -> Result<Recorded<'t, T>, TrainError> {
+        let params = self.model.record(tape);
+        let x = tape.constant_from(&self.x, &[rows, dim])?.named("X");
+        let targets = if self.opts.loss.is_classification() {
+            tape.labels(&self.labels)
+        } else {
+            tape.constant_from(&self.y, &[rows, self.y.len() / rows.max(1)])?
+        }
+        .named("y");
+        let logits = self.model.forward(x, &params)?.named("logits");
+        let loss = Mlp::loss(logits, targets, self.opts.loss)?.named("loss");
+        Ok(Recorded {
+            params,
+            x,
+            targets,
+            logits,
+            loss,
+        })
     }
 
     /// Loss, accuracy and confusion matrix of the current model on `data`.
@@ -383,20 +416,21 @@ impl<T: Float> Trainer<T> {
 /// Correct predictions in a batch: arg-max against the label (cross-entropy),
 /// or `logit > 0` against `target > 0.5` (BCE); 0 for MSE.
 fn count_correct<T: Float>(logits: &Tensor<T>, targets: &Tensor<T>, loss: Loss) -> usize {
+    let classes = logits.dims().get(1).copied().unwrap_or(1);
+    count_correct_in(logits.data(), classes, targets.data(), loss)
+}
+
+/// [`count_correct`] on the data of logits `[rows, classes]` and targets.
+fn count_correct_in<T: Float>(logits: &[T], classes: usize, targets: &[T], loss: Loss) -> usize {
     match loss {
-        Loss::CrossEntropy => {
-            let c = logits.dims()[1];
-            logits
-                .data()
-                .chunks(c)
-                .zip(targets.data())
-                .filter(|(row, &label)| argmax(row) as f64 == label.as_f64())
-                .count()
-        }
+        Loss::CrossEntropy => logits
+            .chunks(classes)
+            .zip(targets)
+            .filter(|(row, &label)| argmax(row) as f64 == label.as_f64())
+            .count(),
         Loss::Bce => logits
-            .data()
             .iter()
-            .zip(targets.data())
+            .zip(targets)
             .filter(|(&z, &t)| (z > T::zero()) == (t.as_f64() > 0.5))
             .count(),
         Loss::Mse => 0,
