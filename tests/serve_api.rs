@@ -702,7 +702,10 @@ fn play_streams_at_most_30_reports_a_second_and_pause_stops_them() {
         if step > paused {
             break step;
         }
-        assert!(step > last, "a report of step {step} after {last}, out of order");
+        assert!(
+            step > last,
+            "a report of step {step} after {last}, out of order"
+        );
         last = step;
     };
     assert!(resumed > paused);
