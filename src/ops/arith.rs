@@ -13,55 +13,130 @@ use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
-/// An element-wise binary op on equal shapes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Binary {
+/// One table row per op, the chain rule visible: the forward rule `f(a, b)`,
+/// its vector-Jacobian products `ā` and `b̄` (given the upstream `g`, the
+/// inputs and the output `y`), the tangent rule `ẏ` of forward mode, and the
+/// rule as the walkthrough prints it. Each row becomes match arms of whole-
+/// slice loops with the op chosen outside the loop, so every loop is a plain
+/// (vectorisable) kernel, as in `unary_ops!`.
+macro_rules! binary_ops {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident => $name:literal, $rule:literal,
+            f($a:ident, $b:ident) = $f:expr,
+            vjp($g:ident, $va:ident, $vb:ident, $vy:ident) = ($da:expr, $db:expr),
+            jvp($ta:ident, $tb:ident) = $jvp:expr;
+    )*) => {
+        /// An element-wise binary op on equal shapes.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Binary {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl Binary {
+            /// The op's name.
+            pub fn name(self) -> &'static str {
+                match self { $( Binary::$variant => $name, )* }
+            }
+
+            /// Its derivative rule as one line of math.
+            pub fn rule(self) -> &'static str {
+                match self { $( Binary::$variant => $rule, )* }
+            }
+
+            /// The forward rule, element by element.
+            #[inline(always)]
+            pub fn f<T: Float>(self, a: T, b: T) -> T {
+                match self { $( Binary::$variant => { let ($a, $b) = (a, b); $f } )* }
+            }
+        }
+
+        /// Forward over whole slices of equal length: `y = a ∘ b` element by element.
+        pub(crate) fn binary_forward<T: Float>(op: Binary, a: &[T], b: &[T], y: &mut [T]) {
+            match op {
+                $( Binary::$variant => {
+                    for ((o, &$a), &$b) in y.iter_mut().zip(a).zip(b) {
+                        *o = $f;
+                    }
+                } )*
+            }
+        }
+
+        /// Input `k`'s VJP contribution over whole slices (`k` = 0: ā, 1: b̄).
+        #[allow(unused_variables)]
+        pub(crate) fn binary_vjp_into<T: Float>(
+            op: Binary,
+            k: usize,
+            a: &[T],
+            b: &[T],
+            y: &[T],
+            g: &[T],
+            out: &mut [T],
+        ) {
+            let rows = out.iter_mut().zip(g).zip(a).zip(b).zip(y);
+            match (op, k) {
+                $(
+                    (Binary::$variant, 0) => {
+                        for ((((o, &$g), &$va), &$vb), &$vy) in rows {
+                            *o = $da;
+                        }
+                    }
+                    (Binary::$variant, _) => {
+                        for ((((o, &$g), &$va), &$vb), &$vy) in rows {
+                            *o = $db;
+                        }
+                    }
+                )*
+            }
+        }
+
+        /// Forward mode, the table's tangent rules: `ẏ` from `ȧ`, `ḃ`.
+        #[allow(unused_variables)]
+        fn binary_jvp_into<T: Float>(
+            op: Binary,
+            a: &[T],
+            b: &[T],
+            y: &[T],
+            ta: &[T],
+            tb: &[T],
+            out: &mut [T],
+        ) {
+            let rows = out.iter_mut().zip(ta).zip(tb).zip(a).zip(b).zip(y);
+            match op {
+                $( Binary::$variant => {
+                    for (((((o, &$ta), &$tb), &$a), &$b), &$vy) in rows {
+                        *o = $jvp;
+                    }
+                } )*
+            }
+        }
+    };
+}
+
+binary_ops! {
     /// `a + b`
-    Add,
+    Add => "add", "ā = ḡ, b̄ = ḡ",
+        f(a, b) = a + b,
+        vjp(g, a, b, y) = (g, g),
+        jvp(ta, tb) = ta + tb;
     /// `a − b`
-    Sub,
+    Sub => "sub", "ā = ḡ, b̄ = −ḡ",
+        f(a, b) = a - b,
+        vjp(g, a, b, y) = (g, -g),
+        jvp(ta, tb) = ta - tb;
     /// `a ⊙ b`
-    Mul,
-    /// `a ⊘ b`
-    Div,
+    Mul => "mul", "ā = ḡ⊙b, b̄ = ḡ⊙a",
+        f(a, b) = a * b,
+        vjp(g, a, b, y) = (g * b, g * a),
+        jvp(ta, tb) = ta * b + a * tb;
+    /// `a ⊘ b` (b̄ = −ḡ⊙a/b² written as −ḡ⊙y/b, with the output `y = a/b`)
+    Div => "div", "ā = ḡ/b, b̄ = −ḡ⊙a/b²",
+        f(a, b) = a / b,
+        vjp(g, a, b, y) = (g / b, -g * y / b),
+        jvp(ta, tb) = (ta - y * tb) / b;
 }
 
-impl Binary {
-    /// The op's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Binary::Add => "add",
-            Binary::Sub => "sub",
-            Binary::Mul => "mul",
-            Binary::Div => "div",
-        }
-    }
-
-    /// Its derivative rule as one line of math.
-    pub fn rule(self) -> &'static str {
-        match self {
-            Binary::Add => "ā = ḡ, b̄ = ḡ",
-            Binary::Sub => "ā = ḡ, b̄ = −ḡ",
-            Binary::Mul => "ā = ḡ⊙b, b̄ = ḡ⊙a",
-            Binary::Div => "ā = ḡ/b, b̄ = −ḡ⊙a/b²",
-        }
-    }
-
-    /// The forward rule, element by element.
-    #[inline(always)]
-    fn f<T: Float>(self, a: T, b: T) -> T {
-        match self {
-            Binary::Add => a + b, // a + b
-            Binary::Sub => a - b, // a − b
-            Binary::Mul => a * b, // a·b
-            Binary::Div => a / b, // a/b
-        }
-    }
-}
-
-/// The VJPs, written beside [`Binary::f`]'s rules:
-/// `add`: ā = ḡ, b̄ = ḡ · `sub`: ā = ḡ, b̄ = −ḡ · `mul`: ā = ḡ⊙b, b̄ = ḡ⊙a ·
-/// `div`: ā = ḡ/b, b̄ = −ḡ⊙a/b² = −ḡ⊙y/b.
+/// The VJPs of the table's rows: each needed input's contribution.
 pub(crate) fn vjp<T: Float>(
     tape: &Tape<T>,
     op: Binary,
@@ -89,45 +164,7 @@ pub(crate) fn vjp<T: Float>(
     }
 }
 
-/// Forward over whole slices of equal length: `y = a ∘ b` element by element.
-pub(crate) fn binary_forward<T: Float>(op: Binary, a: &[T], b: &[T], y: &mut [T]) {
-    for ((o, &x), &z) in y.iter_mut().zip(a).zip(b) {
-        *o = op.f(x, z);
-    }
-}
-
-/// Input `k`'s VJP contribution over whole slices, one plain loop per rule
-/// (the op is chosen outside the loop).
-pub(crate) fn binary_vjp_into<T: Float>(
-    op: Binary,
-    k: usize,
-    a: &[T],
-    b: &[T],
-    y: &[T],
-    g: &[T],
-    out: &mut [T],
-) {
-    let zip1 = |out: &mut [T], f: fn(T, T) -> T, other: &[T]| {
-        for ((o, &gi), &v) in out.iter_mut().zip(g).zip(other) {
-            *o = f(gi, v);
-        }
-    };
-    match (op, k) {
-        (Binary::Add | Binary::Sub, 0) | (Binary::Add, _) => out.copy_from_slice(g),
-        (Binary::Mul, 0) => zip1(out, |gi, b| gi * b, b),
-        (Binary::Div, 0) => zip1(out, |gi, b| gi / b, b),
-        (Binary::Sub, _) => zip1(out, |gi, _| -gi, g),
-        (Binary::Mul, _) => zip1(out, |gi, a| gi * a, a),
-        (Binary::Div, _) => {
-            for (((o, &gi), &y), &b) in out.iter_mut().zip(g).zip(y).zip(b) {
-                *o = -gi * y / b;
-            }
-        }
-    }
-}
-
-/// Forward mode, the same rules applied to tangents: `add`: ẏ = ȧ + ḃ ·
-/// `sub`: ẏ = ȧ − ḃ · `mul`: ẏ = ȧ⊙b + a⊙ḃ · `div`: ẏ = (ȧ − y⊙ḃ)/b.
+/// Forward mode: the table's tangent rules applied to whole tensors.
 pub(crate) fn jvp<T: Float>(
     tape: &Tape<T>,
     op: Binary,
@@ -135,27 +172,22 @@ pub(crate) fn jvp<T: Float>(
     y: &Tensor<T>,
     tangents: &[&Tensor<T>],
 ) -> Tensor<T> {
-    let (a, b, ta, tb) = (
+    let mut out = tape.alloc_overwrite(y.shape());
+    binary_jvp_into(
+        op,
         inputs[0].data(),
         inputs[1].data(),
+        y.data(),
         tangents[0].data(),
         tangents[1].data(),
+        out.data_mut(),
     );
-    let mut out = tape.alloc_overwrite(y.shape());
-    for (i, o) in out.data_mut().iter_mut().enumerate() {
-        *o = match op {
-            Binary::Add => ta[i] + tb[i],
-            Binary::Sub => ta[i] - tb[i],
-            Binary::Mul => ta[i] * b[i] + a[i] * tb[i],
-            Binary::Div => (ta[i] - y.data()[i] * tb[i]) / b[i],
-        };
-    }
     tape.count_madds(2 * y.numel());
     out
 }
 
-// `add sub mul div` are the fallible primary API; the `std::ops` traits below
-// are implemented too, as panicking shorthands for the same methods.
+// `add sub mul div` are the primary API; the `std::ops` traits below are
+// their operator forms.
 #[allow(clippy::should_implement_trait)]
 impl<'t, T: Float> Var<'t, T> {
     #[track_caller]
