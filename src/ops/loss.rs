@@ -57,66 +57,103 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// The forward rule of a pairwise loss over prediction `p` and target `t`:
-/// `finish(Σ term(pᵢ, tᵢ), n)`, accumulated in `f64` left to right, rounded once.
-pub(crate) fn pairwise_forward<T: Float>(op: Op<T>, p: &[T], t: &[T]) -> T {
-    // Σ term(ŷᵢ, yᵢ), one monomorphic loop per loss.
-    fn total<T: Float>(p: &[T], t: &[T], term: impl Fn(f64, f64) -> f64) -> f64 {
-        p.iter()
-            .zip(t)
-            .map(|(&a, &b)| term(a.as_f64(), b.as_f64()))
-            .sum()
-    }
-    let n = p.len() as f64;
-    T::from_f64(match op {
-        Op::Mse => total(p, t, |p, t| (p - t) * (p - t)) / n,
-        Op::HalfSse => 0.5 * total(p, t, |p, t| (t - p) * (t - p)),
-        Op::BceWithLogits => total(p, t, |x, y| x.max(0.0) - x * y + (-x.abs()).exp().ln_1p()) / n,
-        _ => unreachable!("not a pairwise loss"),
-    })
+/// The pairwise losses, one table row each, the chain rule visible: the
+/// per-element term `ℓ(p, t)` and how the sum of terms finishes into the
+/// loss (over `n` elements); then the VJP as a scale `s(ḡ, n)` times the
+/// per-element partials `∂ℓ/∂p` and `∂ℓ/∂t`; and the rule as printed. Terms
+/// are added in `f64` left to right and rounded once; the partials run in `T`.
+macro_rules! pairwise_losses {
+    ($(
+        $variant:ident, $rule:literal,
+            term($p:ident, $t:ident) = $term:expr, finish($sum:ident, $n:ident) = $finish:expr,
+            vjp($g:ident, $gn:ident) = $scale:expr, ($dp:expr, $dt:expr);
+    )*) => {
+        /// The forward rule of a pairwise loss over prediction `p` and target
+        /// `t`: `finish(Σ term(pᵢ, tᵢ), n)`.
+        #[allow(unused_variables)]
+        pub(crate) fn pairwise_forward<T: Float>(op: Op<T>, p: &[T], t: &[T]) -> T {
+            let n = p.len() as f64;
+            T::from_f64(match op {
+                $( Op::$variant => {
+                    let $sum: f64 = p.iter().zip(t).map(|(&a, &b)| {
+                        let ($p, $t) = (a.as_f64(), b.as_f64());
+                        $term
+                    }).sum();
+                    let $n = n;
+                    $finish
+                } )*
+                _ => unreachable!("not a pairwise loss"),
+            })
+        }
+
+        /// Input `k`'s VJP contribution of a pairwise loss with upstream `g`
+        /// (a scalar), element by element: `out[i] = s·∂ℓ/∂(p or t)`.
+        #[allow(unused_variables)]
+        pub(crate) fn pairwise_vjp_into<T: Float>(
+            op: Op<T>,
+            k: usize,
+            g: T,
+            p: &[T],
+            t: &[T],
+            out: &mut [T],
+        ) {
+            let rows = out.iter_mut().zip(p).zip(t);
+            match op {
+                $( Op::$variant => {
+                    let ($g, $gn) = (g, p.len() as f64);
+                    let s: T = $scale;
+                    if k == 0 {
+                        for ((o, &$p), &$t) in rows { *o = s * $dp; }
+                    } else {
+                        for ((o, &$p), &$t) in rows { *o = s * $dt; }
+                    }
+                } )*
+                _ => unreachable!("not a pairwise loss"),
+            }
+        }
+
+        /// `(∂L/∂pᵢ, ∂L/∂tᵢ)` at ḡ = 1, for forward mode.
+        #[allow(unused_variables)]
+        fn pairwise_partials<T: Float>(op: Op<T>, n: usize, pi: T, ti: T) -> (T, T) {
+            match op {
+                $( Op::$variant => {
+                    let ($p, $t) = (pi, ti);
+                    let ($g, $gn) = (T::one(), n as f64);
+                    let s: T = $scale;
+                    (s * $dp, s * $dt)
+                } )*
+                _ => unreachable!("not a pairwise loss"),
+            }
+        }
+
+        /// A pairwise loss's rule as one line of math.
+        pub(crate) fn pairwise_rule<T: Float>(op: &Op<T>) -> &'static str {
+            match op {
+                $( Op::$variant => $rule, )*
+                _ => unreachable!("not a pairwise loss"),
+            }
+        }
+    };
 }
 
-/// Input `k`'s VJP contribution of a pairwise loss with upstream `g` (a
-/// scalar), element by element: `out[i] = rule_k(p[i], t[i])`.
-pub(crate) fn pairwise_vjp_into<T: Float>(
-    op: Op<T>,
-    k: usize,
-    g: T,
-    p: &[T],
-    t: &[T],
-    out: &mut [T],
-) {
-    let n = p.len();
-    let sigmoid = |x: T| T::one() / (T::one() + (-x).exp());
-    fn apply<T: Float>(out: &mut [T], p: &[T], t: &[T], rule: impl Fn(T, T) -> T) {
-        for ((o, &a), &b) in out.iter_mut().zip(p).zip(t) {
-            *o = rule(a, b);
-        }
-    }
-    match op {
-        // MSE: ∂L/∂ŷ = 2(ŷ − y)/n, ∂L/∂y = −2(ŷ − y)/n.
-        Op::Mse => {
-            let s = g * T::from_f64(2.0 / n as f64);
-            match k {
-                0 => apply(out, p, t, |p, t| s * (p - t)),
-                _ => apply(out, p, t, |p, t| s * (t - p)),
-            }
-        }
-        // Half SSE: ∂L/∂ŷ = ŷ − y (the notebook's `error = y − ŷ` is its negative), ∂L/∂y = y − ŷ.
-        Op::HalfSse => match k {
-            0 => apply(out, p, t, |p, t| g * (p - t)),
-            _ => apply(out, p, t, |p, t| g * (t - p)),
-        },
-        // BCE with logits: ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x (each divided by n for the mean).
-        Op::BceWithLogits => {
-            let s = g / T::from_f64(n as f64);
-            match k {
-                0 => apply(out, p, t, |x, y| s * (sigmoid(x) - y)),
-                _ => apply(out, p, t, |x, _| -s * x),
-            }
-        }
-        _ => unreachable!("not a pairwise loss"),
-    }
+fn sigmoid<T: Float>(x: T) -> T {
+    T::one() / (T::one() + (-x).exp())
+}
+
+pairwise_losses! {
+    // MSE, PyTorch's MSELoss: ℓ = (ŷ − y)², mean; ∂ℓ/∂ŷ = 2(ŷ − y), ∂ℓ/∂y = −2(ŷ − y).
+    Mse, "ŷ̄ = 2(ŷ − y)/n·ḡ",
+        term(p, t) = (p - t) * (p - t), finish(sum, n) = sum / n,
+        vjp(g, n) = g * T::from_f64(2.0 / n), (p - t, t - p);
+    // The notebook's ½Σ(y − ŷ)², summed: ∂L/∂ŷ = ŷ − y (its `error = y − ŷ` negated).
+    HalfSse, "ŷ̄ = (ŷ − y)·ḡ",
+        term(p, t) = (t - p) * (t - p), finish(sum, n) = 0.5 * sum,
+        vjp(g, n) = g, (p - t, t - p);
+    // BCE on logits x, PyTorch's BCEWithLogitsLoss: ℓ = max(x,0) − x·y + ln(1 + e^(−|x|)),
+    // stable for any x; ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x; mean.
+    BceWithLogits, "x̄ = (σ(x) − y)/n·ḡ",
+        term(p, t) = p.max(0.0) - p * t + (-p.abs()).exp().ln_1p(), finish(sum, n) = sum / n,
+        vjp(g, n) = g / T::from_f64(n), (sigmoid(p) - t, -p);
 }
 
 /// The VJP of a pairwise loss node, through [`pairwise_vjp_into`].
@@ -253,17 +290,8 @@ pub(crate) fn pairwise_jvp<T: Float>(
     inputs: &[&Tensor<T>],
     tangents: &[&Tensor<T>],
 ) -> Tensor<T> {
-    let n = T::from_f64(inputs[0].numel() as f64);
-    let sigmoid = |x: T| T::one() / (T::one() + (-x).exp());
-    let two = T::from_f64(2.0);
-    let rules = |p: T, t: T| -> (T, T) {
-        match op {
-            Op::Mse => (two * (p - t) / n, two * (t - p) / n),
-            Op::HalfSse => (p - t, t - p),
-            Op::BceWithLogits => ((sigmoid(p) - t) / n, -p / n),
-            _ => unreachable!("not a pairwise loss"),
-        }
-    };
+    let n = inputs[0].numel();
+    let rules = |p: T, t: T| pairwise_partials(op, n, p, t);
     let mut total = T::zero();
     let (p, t, dp, dt) = (
         inputs[0].data(),

@@ -141,10 +141,8 @@ impl<T: Float> Op<T> {
             Op::Max { .. } => "x̄ = ḡ at the arg-max, 0 elsewhere",
             Op::Softmax { .. } => "x̄ = y⊙(ḡ − Σ ḡ⊙y)",
             Op::LogSoftmax { .. } => "x̄ = ḡ − softmax(x)·Σḡ",
-            Op::Mse => "ŷ̄ = 2(ŷ − y)/n·ḡ",
-            Op::BceWithLogits => "x̄ = (σ(x) − y)/n·ḡ",
+            Op::Mse | Op::BceWithLogits | Op::HalfSse => loss::pairwise_rule(self),
             Op::CrossEntropy => "x̄ = (softmax(x) − onehot(y))/N·ḡ",
-            Op::HalfSse => "ŷ̄ = (ŷ − y)·ḡ",
         }
     }
 
