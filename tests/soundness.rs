@@ -213,3 +213,19 @@ fn a_networks_errors_and_nodes_name_the_callers_line() {
     let err = Mlp::loss(logits, tape.labels(&[0, 1]), Loss::Mse).unwrap_err();
     assert!(err.to_string().contains(&at(line)), "{err}");
 }
+
+#[test]
+fn mlp_forward_with_the_wrong_parameters_is_an_error_not_a_panic() {
+    use backprop::nn::{Activation, Init, Mlp};
+    let mlp = Mlp::<f64>::new(&[2, 3, 1], Activation::Tanh, true, Init::Torch, 0).unwrap();
+    let tape = backprop::Tape::new();
+    let params = mlp.record(&tape);
+    let x = tape.constant(&backprop::Tensor::zeros(&[4, 2]).unwrap());
+    for given in [&params[..0], &params[..3], &[params.clone(), params.clone()].concat()[..]] {
+        let line = line!() + 1;
+        let err = mlp.forward(x, given).unwrap_err().to_string();
+        assert!(err.contains("expected 4 (from Mlp::record)"), "{err}");
+        assert!(err.contains(&format!("tests/soundness.rs:{line}")), "{err}");
+    }
+    assert!(mlp.forward(x, &params).is_ok());
+}

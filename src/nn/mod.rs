@@ -302,9 +302,23 @@ impl<T: Float> Mlp<T> {
 
     /// The logits for a batch `x: [N, in]`: `h ← act(h·Wᵀ + b)` per layer,
     /// no activation after the last (the loss supplies it). `params` come from
-    /// [`Mlp::record`].
+    /// [`Mlp::record`]; any other count of them is an error
+    /// ([`ErrorKind::BadShape`], op `"Mlp::forward"`), as is a shape that does not fit.
     #[track_caller]
     pub fn forward<'t>(&self, x: Var<'t, T>, params: &[Var<'t, T>]) -> Result<Var<'t, T>> {
+        let expected = self.layers.len() + self.layers.iter().filter(|l| l.bias.is_some()).count();
+        if params.len() != expected {
+            return Err(ErrorKind::BadShape {
+                op: "Mlp::forward",
+                shape: x.shape(),
+                why: format!(
+                    "{} parameter handles given, expected {expected} (from Mlp::record)",
+                    params.len()
+                ),
+                location: std::panic::Location::caller(),
+            }
+            .into());
+        }
         let mut h = x;
         let mut p = params.iter();
         for (i, l) in self.layers.iter().enumerate() {
