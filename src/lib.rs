@@ -45,14 +45,35 @@
 //! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |
 //! | `plot` | training curves and decision boundaries (plotters, embedded font; feature `cli`) |
 //! | [`error`] | [`Error`], with op names, shapes and the caller's line |
+//! | [`prelude`] | the common types in one `use` |
 //!
 //! ## Errors and panics
 //! Ops return [`Result`]: a shape mismatch names the op, both shapes and the
 //! caller's source line. Ops that cannot fail (element-wise functions, full
-//! reductions) return a [`Var`] directly. The operator overloads `+ − * /` on
-//! `Var` call the same methods and **panic** with the same message where the
-//! method would return `Err`; use the methods where shapes come from outside.
-//! Data from files or the command line is validated before it reaches an op.
+//! reductions) return a [`Var`] directly. The operators `+ − * /` on `Var`
+//! are the same methods, so `Var ∘ Var` gives a `Result` (candle's way), a
+//! `Result` on either side carries an earlier error on, and an `f64` on
+//! either side gives a `Var`: micrograd's `d = a * b + b**3` reads
+//! `let d = (a * b + b.powf(3.0))?;`. Data from files or the command line is
+//! validated before it reaches an op. Where a function panics by design, its
+//! documentation says so under `# Panics`.
+//!
+//! ## The prelude
+//! `use backprop::prelude::*;` brings the tape, tensors, the network, its
+//! optimisers and the training loop:
+//!
+//! ```
+//! use backprop::prelude::*;
+//! # fn main() -> backprop::Result<()> {
+//! let tape = Tape::<f64>::new();
+//! let a = tape.param(&Tensor::scalar(-4.0));
+//! let b = tape.param(&Tensor::scalar(2.0));
+//! let d = (a * b + b.powf(3.0))?;              // micrograd: d = a * b + b**3
+//! let grads = tape.backward(d)?;
+//! assert_eq!(grads.get(a).unwrap().data(), &[2.0]);        // ∂d/∂a = b
+//! assert_eq!(grads.get(b).unwrap().data(), &[-4.0 + 12.0]); // ∂d/∂b = a + 3b²
+//! # Ok(()) }
+//! ```
 //!
 //! ## Why our own tensor
 //! [`Tensor`] is a small own type (an inline [`Shape`] and a `Vec`) rather than
@@ -81,6 +102,15 @@ pub mod train;
 pub mod walkthrough;
 
 pub use error::{Error, Result};
+
+/// What most programs using the library need, in one `use backprop::prelude::*;`.
+pub mod prelude {
+    pub use crate::data::{Dataset, LoadOptions};
+    pub use crate::nn::{Activation, Init, Linear, Loss, Mlp};
+    pub use crate::optim::{OptimConfig, OptimKind, Optimizer};
+    pub use crate::train::{LoopOptions, Trainer};
+    pub use crate::{Error, Float, Grads, Result, Tape, Tensor, Var};
+}
 pub use float::Float;
 pub use tape::{BackwardObserver, BackwardStep, Grads, Node, NodeId, Replay, Tape, Var};
 pub use tensor::{Shape, Tensor};

@@ -221,7 +221,11 @@ fn mlp_forward_with_the_wrong_parameters_is_an_error_not_a_panic() {
     let tape = backprop::Tape::new();
     let params = mlp.record(&tape);
     let x = tape.constant(&backprop::Tensor::zeros(&[4, 2]).unwrap());
-    for given in [&params[..0], &params[..3], &[params.clone(), params.clone()].concat()[..]] {
+    for given in [
+        &params[..0],
+        &params[..3],
+        &[params.clone(), params.clone()].concat()[..],
+    ] {
         let line = line!() + 1;
         let err = mlp.forward(x, given).unwrap_err().to_string();
         assert!(err.contains("expected 4 (from Mlp::record)"), "{err}");
