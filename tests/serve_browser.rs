@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_backprop");
+#[path = "common/serve.rs"]
+mod serve;
+use serve::Server;
 
 /// A child process killed when dropped.
 struct Killed(Child);
@@ -190,10 +192,8 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
     let Some((chromium, chromedriver)) = browser() else {
         return;
     };
-    let (_server, base) = start_and_read(BIN, &["serve", "--port", "0"], |l| {
-        l.strip_prefix("listening on ")
-            .map(|u| u.trim_end_matches('/').to_string())
-    });
+    let server = Server::start(&[]);
+    let base = server.base.clone();
     let (_driver, port) = start_and_read(
         chromedriver.to_str().expect("a UTF-8 path"),
         &["--port=0"],

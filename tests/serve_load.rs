@@ -11,67 +11,20 @@
 //! made its first 10 steps, plus 50 MiB. Meanwhile `/api/health` is asked
 //! every 10 ms; its latency (median, p99, max) is printed, not asserted.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_backprop");
+#[path = "common/serve.rs"]
+mod serve;
+use serve::Server;
+
 const SESSIONS: usize = 20;
 const REQUESTS: usize = 1000;
 const WARM_UP: usize = 10;
 const SLACK: u64 = 50 << 20;
-
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("a first line");
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        Server { child, base }
-    }
-
-    /// The server's resident set size in bytes (`VmRSS` of `/proc/PID/status`).
-    fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the server's /proc status");
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().strip_suffix("kB"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no VmRSS in {status}"));
-        kib << 10
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -98,7 +51,7 @@ fn mib(bytes: u64) -> f64 {
 #[test]
 #[ignore = "a load test (some seconds of 20 busy clients); run by .ci/run"]
 fn twenty_sessions_of_a_thousand_steps_keep_memory_bounded() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let base = server.base.clone();
     let warmed = Arc::new(Barrier::new(SESSIONS + 1));
     let measured = Arc::new(Barrier::new(SESSIONS + 1));

@@ -15,10 +15,12 @@
 //!   `backprop train`, was loaded by PyTorch with `load_state_dict(strict=True)`;
 //!   `backprop predict` must give PyTorch's probabilities to 1e-6.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use backprop::io::load_model;
 use serde_json::Value;
@@ -58,36 +60,6 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
         .iter()
         .map(|x| x.as_str().expect("a string").to_string())
         .collect()
-}
-
-/// A fresh directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "backprop-torch-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Runs the binary from the repository root; stdout on success, else Err(a report).
@@ -173,12 +145,12 @@ fn compare(ours: &Path, torch: &Path) -> Result<Worst, String> {
 fn training_matches_pytorch_in_f64() {
     let scenarios = manifest("scenarios.json");
     assert!(scenarios.len() >= 10, "expected the full set of scenarios");
-    let tmp = TempDir::new("train");
+    let tmp = cli::scratch("torch-train");
     let mut failures = Vec::new();
     let mut report = Vec::new();
     for sc in &scenarios {
         let name = s(sc, "name");
-        let saved = tmp.file(&format!("{name}.safetensors"));
+        let saved = tmp.join(format!("{name}.safetensors"));
         let mut args = vec!["train".to_string(), "--data".into(), s(sc, "data").into()];
         args.extend(strings(sc, "flags"));
         args.extend([
@@ -349,11 +321,11 @@ fn compare_predictions(ours: &str, torch_csv: &Path, what: &str) -> Result<f64, 
 fn pytorch_models_load_and_predict_the_same() {
     let checks = manifest("predict_checks.json");
     assert!(!checks.is_empty());
-    let tmp = TempDir::new("predict");
+    let tmp = cli::scratch("torch-predict");
     let mut failures = Vec::new();
     for c in &checks {
         let name = s(c, "name");
-        let model = tmp.file(&format!("{name}.safetensors"));
+        let model = tmp.join(format!("{name}.safetensors"));
         let mut args = vec!["train".to_string(), "--data".into(), s(c, "data").into()];
         args.extend(strings(c, "flags"));
         args.extend([

@@ -37,7 +37,7 @@ mod model;
 mod tensors;
 
 #[cfg(test)]
-mod test_util;
+pub(crate) mod test_util;
 #[cfg(test)]
 mod tests;
 

@@ -1,4 +1,5 @@
-//! Test helpers: a scratch directory removed on drop.
+//! Test helpers: a scratch directory removed on drop (the crate's one, used
+//! by the unit tests of `io` and `plot`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,26 @@ impl TempDir {
 
     pub(crate) fn path(&self) -> &Path {
         &self.0
+    }
+
+    /// `name` inside the directory.
+    pub(crate) fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The names of the directory's entries, sorted.
+    pub(crate) fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.0)
+            .expect("the directory is readable")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
     }
 }
 
