@@ -425,3 +425,27 @@ fn bench_gemm_reports_a_median_and_refuses_bad_shapes() {
         );
     }
 }
+
+#[test]
+fn batch_size_0_is_the_full_batch() {
+    let dir = scratch("full-batch");
+    let iris = data("iris.csv");
+    let (a, b) = (dir.join("zero.safetensors"), dir.join("all.safetensors"));
+    // iris has 150 rows, 120 after --test-fraction 0.2: one batch of 120 either way.
+    for (size, path) in [("0", &a), ("120", &b)] {
+        let lines = epochs(&[
+            "--data",
+            &iris,
+            "--test-fraction",
+            "0.2",
+            "--batch-size",
+            size,
+            "--epochs",
+            "4",
+            "--save",
+            s(path),
+        ]);
+        assert_eq!(lines.len(), 4);
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}

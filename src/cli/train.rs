@@ -68,7 +68,7 @@ pub struct TrainArgs {
     /// Weight decay (default 0.01 for adamw, else 0).
     #[arg(long, allow_negative_numbers = true)]
     pub weight_decay: Option<f64>,
-    /// Mini-batch size [default: 32; a generated set: its own].
+    /// Mini-batch size, 0 for the full batch [default: 32; a generated set: its own].
     #[arg(long)]
     pub batch_size: Option<usize>,
     /// Epochs [default: 10; a generated set: its own].
@@ -278,8 +278,8 @@ fn validate(a: &TrainArgs, s: &Settings) -> Result<()> {
             a.test_fraction
         );
     }
-    if s.batch_size == 0 || s.epochs == 0 || a.checkpoint_every == 0 || a.targets == 0 {
-        bail!("--batch-size, --epochs, --checkpoint-every and --targets must be at least 1");
+    if s.epochs == 0 || a.checkpoint_every == 0 || a.targets == 0 {
+        bail!("--epochs, --checkpoint-every and --targets must be at least 1");
     }
     if a.threads == Some(0) {
         bail!("--threads 0: at least one thread is needed");
@@ -503,8 +503,12 @@ fn train<T: Float>(a: &TrainArgs, s: &Settings) -> Result<()> {
                 if let Some(bar) = &bar {
                     bar.set_length(total as u64);
                     bar.set_position(done as u64);
-                    let rate =
-                        (seen * s.batch_size) as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                    let rows = if s.batch_size == 0 {
+                        data.n
+                    } else {
+                        s.batch_size
+                    };
+                    let rate = (seen * rows) as f64 / started.elapsed().as_secs_f64().max(1e-9);
                     bar.set_message(format!("loss {loss:.4} · {rate:.0} samples/s"));
                 }
             };
@@ -605,7 +609,13 @@ fn reserve_training_memory<T: Float>(
     });
     let widths = layers.iter().try_fold(0usize, |acc, &w| acc.checked_add(w));
     let elements = params.zip(widths).and_then(|(p, w)| {
-        let batch = s.batch_size.min(rows.max(1));
+        // 0 is the full batch.
+        let batch = if s.batch_size == 0 {
+            rows
+        } else {
+            s.batch_size.min(rows)
+        }
+        .max(1);
         p.checked_mul(4 + slots)?
             .checked_add(batch.checked_mul(w)?.checked_mul(6)?)
     });

@@ -73,7 +73,8 @@ pub struct EpochReport {
 pub struct LoopOptions {
     /// The loss.
     pub loss: Loss,
-    /// Mini-batch size (the last partial batch is kept).
+    /// Rows per mini-batch (the last partial batch is kept); 0 is the full
+    /// batch (as `train --batch-size 0`).
     pub batch_size: usize,
     /// Shuffle each epoch (deterministically from `seed` and the epoch).
     pub shuffle: bool,
@@ -201,7 +202,11 @@ impl<T: Float> Trainer<T> {
             self.opts.shuffle,
             &mut order,
         );
-        let n_batches = data.n.div_ceil(self.opts.batch_size.max(1));
+        // A batch size of 0 is the full batch.
+        let n_batches = match self.opts.batch_size {
+            0 => usize::from(data.n > 0),
+            b => data.n.div_ceil(b),
+        };
         let layers = self.model.layers.len();
         let mut norms = vec![0.0; layers];
         let (mut loss_sum, mut correct) = (0.0, 0usize);
