@@ -29,7 +29,7 @@ const WORDS = {
     permalink: 'Link to this run', api: 'The page uses the JSON API of docs/api.md.',
     no_step: 'Take a step: the backward pass appears here.',
     node: 'node', of: 'of', received: 'Received ∂L/∂(node)', sends: 'Sends to', no_grad: 'no gradient needed',
-    rule: 'rule', hidden_layers: 'hidden layers', value: 'value', gradient: 'gradient (last step)',
+    rule: 'rule', hidden_layers: 'hidden layers', hidden_layer: 'hidden layer', value: 'value', gradient: 'gradient (last step)',
     assembled: 'How the gradient was assembled: one term per example (and per path), the product of the local factors on the chain from the loss back to this weight.',
     example: 'example', factors: 'factors', product: 'product', sum: 'sum', equals_tape: 'the tape\'s gradient',
     shown_of: 'terms shown of', before_step: 'before the first step there is no gradient yet',
@@ -58,7 +58,7 @@ const WORDS = {
     permalink: 'Link para esta execução', api: 'A página usa a API JSON de docs/api.md.',
     no_step: 'Dê um passo: a retropropagação aparece aqui.',
     node: 'nó', of: 'de', received: 'Recebeu ∂L/∂(nó)', sends: 'Envia a', no_grad: 'não precisa de gradiente',
-    rule: 'regra', hidden_layers: 'camadas ocultas', value: 'valor', gradient: 'gradiente (último passo)',
+    rule: 'regra', hidden_layers: 'camadas ocultas', hidden_layer: 'camada oculta', value: 'valor', gradient: 'gradiente (último passo)',
     assembled: 'Como o gradiente foi montado: um termo por exemplo (e por caminho), o produto dos fatores locais na cadeia da perda até este peso.',
     example: 'exemplo', factors: 'fatores', product: 'produto', sum: 'soma', equals_tape: 'o gradiente da fita',
     shown_of: 'termos mostrados de', before_step: 'antes do primeiro passo ainda não há gradiente',
@@ -248,7 +248,8 @@ function fillControls() {
   for (const f of ['activation', 'loss', 'optimizer', 'dtype']) if (!c.preset) $(f).value = c[f];
   $('bias').checked = !!c.bias;
   $('samples').disabled = $('noise').disabled = String(c.dataset).startsWith('upload:');
-  $('layer-count').textContent = `${c.layers.length - 2} ${t('hidden_layers')}`;
+  const hidden = c.layers.length - 2;
+  $('layer-count').textContent = `${hidden} ${t(hidden === 1 ? 'hidden_layer' : 'hidden_layers')}`;
 }
 
 /// The configuration the controls describe, with the hidden layers `hidden`.
