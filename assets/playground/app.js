@@ -642,19 +642,32 @@ function drawBoundary() {
   const px = (x) => (x - x0) / (x1 - x0) * w, py = (y) => h - (y - y0) / (y1 - y0) * h;
   // Points in darker tones of the classes' colours, so they stand out on the shading.
   const color = (label) => (label >= 0.5 ? [12, 74, 130] : [196, 90, 0]);
+  // The points do not move: drawn once into a layer of their own (up to
+  // 10,000 circles), which each frame copies.
   const p = S.points;
   if (p) {
-    const r = p.train.length > 1000 ? 2.5 : 3.5;
-    for (const [x, y, l] of p.train) {
-      ctx.beginPath(); ctx.arc(px(x), py(y), r, 0, 2 * Math.PI);
-      ctx.fillStyle = rgb(color(l)); ctx.fill();
-      ctx.lineWidth = 1; ctx.strokeStyle = '#fff'; ctx.stroke();
+    const dpr = window.devicePixelRatio || 1;
+    let layer = S.pointsLayer;
+    if (!layer || layer.points !== p || layer.w !== w || layer.h !== h || layer.range !== b.x_range + b.y_range) {
+      const cv = document.createElement('canvas');
+      cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr);
+      const c2 = cv.getContext('2d');
+      c2.setTransform(dpr, 0, 0, dpr, 0, 0);
+      const r = p.train.length > 1000 ? 2.5 : 3.5;
+      for (const [x, y, l] of p.train) {
+        c2.beginPath(); c2.arc(px(x), py(y), r, 0, 2 * Math.PI);
+        c2.fillStyle = rgb(color(l)); c2.fill();
+        c2.lineWidth = 1; c2.strokeStyle = '#fff'; c2.stroke();
+      }
+      for (const [x, y, l] of p.test) {
+        c2.beginPath(); c2.arc(px(x), py(y), r, 0, 2 * Math.PI);
+        c2.fillStyle = '#fff'; c2.fill();
+        c2.lineWidth = 2; c2.strokeStyle = rgb(color(l)); c2.stroke();
+      }
+      layer = { canvas: cv, points: p, w, h, range: b.x_range + b.y_range };
+      S.pointsLayer = layer;
     }
-    for (const [x, y, l] of p.test) {
-      ctx.beginPath(); ctx.arc(px(x), py(y), r, 0, 2 * Math.PI);
-      ctx.fillStyle = '#fff'; ctx.fill();
-      ctx.lineWidth = 2; ctx.strokeStyle = rgb(color(l)); ctx.stroke();
-    }
+    ctx.drawImage(layer.canvas, 0, 0, w, h);
   }
   ctx.fillStyle = 'rgba(29,36,51,0.7)'; ctx.font = '11px system-ui, sans-serif';
   ctx.textAlign = 'left'; ctx.fillText(short(x0), 3, h - 3);
