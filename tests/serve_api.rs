@@ -857,3 +857,45 @@ fn a_general_trace_sums_to_the_tapes_gradient() {
     }
     s.assert_healthy();
 }
+
+#[test]
+fn a_big_batchs_backward_sweep_is_cut_to_its_first_rows() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "moons", "samples": 200, "batch_size": 0,
+                              "layers": [2, 8, 2]}));
+    s.step(&id, 1);
+    let (status, b) = s.get(&format!("/api/sessions/{id}/backward"));
+    assert_eq!(status, 200, "{b}");
+    assert_eq!(b["rows_kept"], 32);
+    let nodes = b["nodes"].as_array().unwrap();
+    let logits = nodes
+        .iter()
+        .find(|n| n["name"] == "logits")
+        .expect("logits");
+    assert_eq!(logits["upstream_shape"], json!([200, 2]));
+    assert_eq!(logits["upstream"].as_array().unwrap().len(), 32);
+    // Parameters are small: kept whole.
+    let w = nodes
+        .iter()
+        .find(|n| n["name"] == "0.weight")
+        .expect("0.weight");
+    assert_eq!(w["upstream_shape"], json!([8, 2]));
+    assert_eq!(w["upstream"].as_array().unwrap().len(), 8);
+}
+
+#[test]
+fn hidden_pictures_past_a_million_numbers_are_refused() {
+    let s = Server::start(&[]);
+    let id = s.session(json!({"dataset": "moons", "layers": [2, 64, 64, 64, 2]}));
+    // 192 hidden units × 100² = 1,920,000 numbers: refused, with the largest H allowed.
+    let (status, e) = s.get(&format!(
+        "/api/sessions/{id}/boundary?hidden_resolution=100"
+    ));
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["field"], "hidden_resolution");
+    assert!(e["error"].as_str().unwrap().contains("at most 72"), "{e}");
+    let (status, b) = s.get(&format!("/api/sessions/{id}/boundary?hidden_resolution=30"));
+    assert_eq!(status, 200);
+    assert_eq!(b["hidden"][2].as_array().unwrap().len(), 64);
+    s.assert_healthy();
+}

@@ -739,10 +739,11 @@ function drawNorms() {
 
 // ---------------------------------------------------------------------------
 // The backward sweep, node by node.
-function preview(g) {
+function preview(g, fullShape) {
   if (g === null || g === undefined) return `<em>${t('no_grad')}</em>`;
   const rows = Array.isArray(g[0]) ? g : [g];
-  const shape = Array.isArray(g[0]) ? `[${g.length}, ${g[0].length}]` : `[${g.length}]`;
+  const dims = fullShape || (Array.isArray(g[0]) ? [g.length, g[0].length] : [g.length]);
+  const shape = `[${dims.join(', ')}]`;
   const R = 6, C = 6;
   const lines = rows.slice(0, R).map((r) => r.slice(0, C).map(npfmt).map((s) => s.padStart(15)).join(' ') + (r.length > C ? ' …' : ''));
   if (rows.length > R) lines.push('   …');
@@ -760,8 +761,8 @@ function drawBackward() {
   const label = (id) => (names.get(id) ? `${names.get(id)} (#${id})` : `#${id}`);
   let html = `<div class="title">${label(n.id)} · <span class="mono">${n.op}</span></div>`;
   html += `<div>${t('rule')}: <span class="rule">${escapeHtml(n.rule)}</span></div>`;
-  html += `<h3>${t('received')}</h3>${preview(n.upstream)}`;
-  for (const c of n.contributions) html += `<h3>${t('sends')} ${escapeHtml(label(c.to))}</h3>${preview(c.gradient)}`;
+  html += `<h3>${t('received')}</h3>${preview(n.upstream, n.upstream_shape)}`;
+  for (const c of n.contributions) html += `<h3>${t('sends')} ${escapeHtml(label(c.to))}</h3>${preview(c.gradient, c.shape)}`;
   box.innerHTML = html;
 }
 

@@ -45,7 +45,71 @@ struct Last {
     /// The backward sweep, node by node: taken with the step (notebook), or
     /// swept again from the step's parameters and rows when first asked for
     /// (a general network: see [`General::sweep`]).
-    visits: OnceLock<Vec<Visit>>,
+    visits: OnceLock<Vec<SweepNode>>,
+}
+
+/// The most numbers the hidden units' pictures of one `boundary` answer
+/// hold (units × H²): 512 units at H = 100 would be 5 million, 100 MB of JSON.
+pub const MAX_HIDDEN_CELLS: usize = 1_000_000;
+
+/// At most this many rows of each tensor of a kept backward sweep (`GET
+/// …/backward` sends them with the full shapes): a full batch of 10,000
+/// rows through 8 layers of 64 units would otherwise keep and send about
+/// half a gigabyte.
+pub const SWEEP_ROWS: usize = 32;
+
+/// One node of a kept sweep: the visit with its tensors cut to their first
+/// [`SWEEP_ROWS`] rows, and the tensors' full shapes.
+#[derive(Debug)]
+struct SweepNode {
+    visit: Visit,
+    upstream_shape: Vec<usize>,
+    shapes: Vec<Option<Vec<usize>>>,
+}
+
+/// The first `keep` rows of a matrix (a vector: its first `64·keep`
+/// elements), as `f64`.
+fn head<T: Float>(t: &Tensor<T>, keep: usize) -> Tensor<f64> {
+    let dims = t.dims();
+    let (data, shape): (&[T], Vec<usize>) = match *dims {
+        [rows, cols] if rows > keep => (&t.data()[..keep * cols], vec![keep, cols]),
+        [n] if n > 64 * keep => (&t.data()[..64 * keep], vec![64 * keep]),
+        _ => (t.data(), dims.to_vec()),
+    };
+    let data = data.iter().map(|v| v.as_f64()).collect();
+    Tensor::from_vec(data, &shape).expect("the count fits the shape")
+}
+
+impl SweepNode {
+    /// What an observer saw at one step, its tensors cut to `keep` rows.
+    fn capture<T: Float>(s: &BackwardStep<'_, T>, keep: usize) -> SweepNode {
+        SweepNode {
+            visit: Visit {
+                id: s.id,
+                name: s.node.name.as_ref().map(|n| n.to_string()),
+                op: s.node.op.name(),
+                rule: s.node.op.rule(),
+                upstream: head(s.upstream, keep),
+                contributions: s
+                    .node
+                    .inputs()
+                    .iter()
+                    .copied()
+                    .zip(
+                        s.contributions
+                            .iter()
+                            .map(|c| c.as_ref().map(|t| head(t, keep))),
+                    )
+                    .collect(),
+            },
+            upstream_shape: s.upstream.dims().to_vec(),
+            shapes: s
+                .contributions
+                .iter()
+                .map(|c| c.as_ref().map(|t| t.dims().to_vec()))
+                .collect(),
+        }
+    }
 }
 
 /// A network trained by [`Trainer`] on a generated set.
@@ -287,8 +351,8 @@ impl Session {
         let visits = self.last.as_ref().map_or(&[][..], |l| {
             l.visits.get_or_init(|| {
                 match &self.net {
-                    Net::F32(g) => g.sweep(),
-                    Net::F64(g) => g.sweep(),
+                    Net::F32(g) => g.sweep(SWEEP_ROWS),
+                    Net::F64(g) => g.sweep(SWEEP_ROWS),
                     Net::Notebook(_) => Ok(Vec::new()),
                 }
                 // The step it sweeps again ran without an error.
@@ -297,21 +361,24 @@ impl Session {
         });
         let list: Vec<Value> = visits
             .iter()
-            .map(|v| {
+            .map(|n| {
+                let v = &n.visit;
                 json!({
                     "id": v.id,
                     "name": v.name,
                     "op": v.op,
                     "rule": v.rule,
                     "upstream": tensor_json(&v.upstream),
-                    "contributions": v.contributions.iter().map(|(to, c)| json!({
+                    "upstream_shape": n.upstream_shape,
+                    "contributions": v.contributions.iter().zip(&n.shapes).map(|((to, c), shape)| json!({
                         "to": to,
                         "gradient": c.as_ref().map(tensor_json),
+                        "shape": shape,
                     })).collect::<Vec<_>>(),
                 })
             })
             .collect();
-        json!({"step": self.step, "nodes": list})
+        json!({"step": self.step, "rows_kept": SWEEP_ROWS, "nodes": list})
     }
 
     /// `GET /api/sessions/{id}/boundary`: the network's output (probability
@@ -323,6 +390,19 @@ impl Session {
         resolution: usize,
         hidden_resolution: usize,
     ) -> Result<Value, PlaygroundError> {
+        let units: usize = self.config.layers[1..self.config.layers.len() - 1]
+            .iter()
+            .sum();
+        if units.saturating_mul(hidden_resolution * hidden_resolution) > MAX_HIDDEN_CELLS {
+            let most = ((MAX_HIDDEN_CELLS / units.max(1)) as f64).sqrt() as usize;
+            return Err(PlaygroundError::bad(
+                "hidden_resolution",
+                format!(
+                    "{hidden_resolution}: {units} hidden units × {hidden_resolution}² cells is over \
+                     {MAX_HIDDEN_CELLS}; at most {most} for this network"
+                ),
+            ));
+        }
         let [x0, x1, y0, y1] = self.plane;
         let grid = |r: usize| {
             let at = |lo: f64, hi: f64, i: usize| {
@@ -598,7 +678,7 @@ impl<T: Float> General<T> {
     /// recorded again on a tape, from the network before its update and the
     /// same rows ([`Trainer::gradients_with`]), so the same numbers as when
     /// it ran; empty before the first step.
-    fn sweep(&self) -> Result<Vec<Visit>, PlaygroundError> {
+    fn sweep(&self, keep: usize) -> Result<Vec<SweepNode>, PlaygroundError> {
         let Some((model, rows)) = &self.observed else {
             return Ok(Vec::new());
         };
@@ -607,7 +687,7 @@ impl<T: Float> General<T> {
         let mut again = Trainer::new(model.clone(), optim, t.opts.clone(), t.standardizer.clone());
         let mut visits = Vec::new();
         again.gradients_with(&self.train, rows, &mut |s: &BackwardStep<'_, T>| {
-            visits.push(Visit::from_step(s))
+            visits.push(SweepNode::capture(s, keep))
         })?;
         Ok(visits)
     }
@@ -683,7 +763,7 @@ impl NotebookNet {
         let mut visits = Vec::new();
         let grads = if observe {
             tape.backward_with(fwd.loss, &mut |s: &BackwardStep<'_, f64>| {
-                visits.push(Visit::from_step(s))
+                visits.push(SweepNode::capture(s, SWEEP_ROWS))
             })?
         } else {
             tape.backward(fwd.loss)?
@@ -766,10 +846,10 @@ mod tests {
                 "gradients differ"
             );
             let swept: Vec<String> = g
-                .sweep()
+                .sweep(usize::MAX)
                 .unwrap()
                 .iter()
-                .map(|v| format!("{v:?}"))
+                .map(|n| format!("{:?}", n.visit))
                 .collect();
             assert_eq!(swept, visits);
             assert_eq!(
@@ -827,7 +907,7 @@ mod tests {
         let mut s =
             session(r#"{"dataset": "moons", "layers": [2, 4, 1], "loss": "bce", "dtype": "f64"}"#);
         s.step(2).unwrap();
-        let sweep = |s: &Session| format!("{:?}", f64_net(s).sweep().unwrap());
+        let sweep = |s: &Session| format!("{:?}", f64_net(s).sweep(usize::MAX).unwrap());
         let before = sweep(&s);
         let Net::F64(g) = &mut s.net else {
             panic!("an f64 network")
