@@ -409,12 +409,15 @@ async function loadTrace() {
 const POS = [31, 119, 180], NEG = [242, 142, 43];
 const rgb = (c, a) => `rgba(${c[0]},${c[1]},${c[2]},${a === undefined ? 1 : a})`;
 
-/// An offscreen canvas (`key`'s own, reused) painting `grid` (rows along y,
-/// upwards) with `map(v) ∈ [-1, 1]`.
+/// The offscreen canvas of picture `key`, painting `grid` (rows along y,
+/// upwards) with `map(v) ∈ [-1, 1]`, `map = mapOf(grid)`; painted again only
+/// when `grid` is a new one.
 const pool = new Map();
-function heat(grid, map, key) {
+function heat(key, grid, mapOf) {
   const n = grid.length;
   let cv = pool.get(key);
+  if (cv && cv.grid === grid) return cv;
+  const map = mapOf(grid);
   if (!cv || cv.width !== n) {
     cv = document.createElement('canvas');
     cv.width = n; cv.height = n;
@@ -436,6 +439,7 @@ function heat(grid, map, key) {
     }
   }
   ctx.putImageData(cv.img, 0, 0);
+  cv.grid = grid;
   return cv;
 }
 
@@ -533,10 +537,10 @@ function drawNetwork() {
       if (k === 0) img = inputImage(u);
       else if (b && k < L - 1 && b.hidden[k - 1]) {
         const g = b.hidden[k - 1][u];
-        img = cached(`h${k}.${u}`, g, () => heat(g, unitMap(g, c.preset ? 'sigmoid' : c.activation), `h${k}.${u}`));
+        img = heat(`h${k}.${u}`, g, (grid) => unitMap(grid, c.preset ? 'sigmoid' : c.activation));
       } else if (b && k === L - 1) {
         const flip = layers[k] === 2 && u === 0;
-        img = cached(`o${u}`, b.output, () => heat(b.output, outMap(flip), `o${u}`));
+        img = heat(`o${u}`, b.output, () => outMap(flip));
       }
       ctx.imageSmoothingEnabled = true;
       if (img) ctx.drawImage(img, x, y, size, size);
@@ -551,21 +555,12 @@ function drawNetwork() {
   placeUnitTools(xs, layers);
 }
 
-const imageCache = new Map();
-function cached(key, source, make) {
-  const hit = imageCache.get(key);
-  if (hit && hit.source === source) return hit.img;
-  const img = make();
-  imageCache.set(key, { source, img });
-  return img;
-}
+/// The inputs' pictures: x₁ and x₂ themselves, ramps over the plane.
+const INPUT_GRIDS = [0, 1].map((u) => Array.from({ length: 20 }, (_, j) =>
+  Array.from({ length: 20 }, (_, i) => ((u === 0 ? i : j) / 19) * 2 - 1)));
 
 function inputImage(u) {
-  return cached(`in${u}`, u, () => {
-    const n = 20;
-    const g = Array.from({ length: n }, (_, j) => Array.from({ length: n }, (_, i) => ((u === 0 ? i : j) / (n - 1)) * 2 - 1));
-    return heat(g, (v) => v, `in${u}`);
-  });
+  return heat(`in${u}`, INPUT_GRIDS[u], () => (v) => v);
 }
 
 function outMap(flip) {
@@ -635,7 +630,7 @@ function drawBoundary() {
   ctx.clearRect(0, 0, w, h);
   const b = S.boundary;
   if (!b) return;
-  const img = cached('boundary', b.output, () => heat(b.output, outMap(false), 'boundary'));
+  const img = heat('boundary', b.output, () => outMap(false));
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(img, 0, 0, w, h);
   const [x0, x1] = b.x_range, [y0, y1] = b.y_range;

@@ -13,7 +13,7 @@ use crate::float::Float;
 use crate::nn::{Activation, Loss, Mlp};
 use crate::notebook;
 use crate::optim::{OptimConfig, Optimizer};
-use crate::tape::{BackwardStep, Tape};
+use crate::tape::{BackwardObserver, BackwardStep, Tape};
 use crate::tensor::Tensor;
 use crate::train::{LoopOptions, Trainer};
 use crate::walkthrough::{self, to_f64, Visit};
@@ -513,17 +513,14 @@ impl Session {
 
 /// A data set's points as `[x, y, label]`: the class index, or the target value.
 fn points_json(d: &Dataset) -> Value {
-    let xy: Vec<f64> = match &d.features {
-        crate::data::Features::F64 { data, .. } => data.clone(),
-        crate::data::Features::Bytes { data, .. } => {
-            data.iter().map(|&b| f64::from(b) / 255.0).collect()
-        }
-    };
+    let rows: Vec<usize> = (0..d.n).collect();
+    let mut xy = vec![0.0; d.n * d.dim()];
+    d.gather_features::<f64>(&rows, None, &mut xy);
     let label = |r: usize| match &d.targets {
         crate::data::Targets::Classes { labels, .. } => f64::from(labels[r]),
         crate::data::Targets::Values { data, k } => data[r * k],
     };
-    let dim = xy.len() / d.n.max(1);
+    let dim = d.dim();
     json!((0..d.n)
         .map(|r| [xy[r * dim], xy[r * dim + 1], label(r)])
         .collect::<Vec<_>>())
@@ -576,14 +573,10 @@ impl<T: Float> General<T> {
 
     /// See [`Session::trace`].
     fn trace(&self, spec: &str) -> Result<Value, PlaygroundError> {
-        let before = self.observed.as_ref().map(|(m, rows)| (m, &rows[..]));
-        super::trace::general(
-            &self.trainer.model,
-            before,
-            self.trainer.opts.loss,
-            &self.train,
-            spec,
-        )
+        let rows = self.observed.as_ref().map(|(_, rows)| &rows[..]);
+        super::trace::general(&self.trainer.model, &self.train, rows, spec, |observer| {
+            self.rerun(observer)
+        })
     }
 
     /// The training and test points (see [`Session::points`]).
@@ -679,17 +672,26 @@ impl<T: Float> General<T> {
     /// same rows ([`Trainer::gradients_with`]), so the same numbers as when
     /// it ran; empty before the first step.
     fn sweep(&self, keep: usize) -> Result<Vec<SweepNode>, PlaygroundError> {
+        let mut visits = Vec::new();
+        self.rerun(&mut |s: &BackwardStep<'_, T>| visits.push(SweepNode::capture(s, keep)))?;
+        Ok(visits)
+    }
+
+    /// The last observed step run again on a tape, from the network before
+    /// its update and the same rows, under `observer`: its gradients (in
+    /// [`Mlp::record`] order), or `None` before the first step. The sweep and
+    /// the traces are both made this way.
+    fn rerun(
+        &self,
+        observer: &mut dyn BackwardObserver<T>,
+    ) -> Result<Option<Vec<Tensor<T>>>, PlaygroundError> {
         let Some((model, rows)) = &self.observed else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let t = &self.trainer;
         let optim = Optimizer::new(t.optim.config);
         let mut again = Trainer::new(model.clone(), optim, t.opts.clone(), t.standardizer.clone());
-        let mut visits = Vec::new();
-        again.gradients_with(&self.train, rows, &mut |s: &BackwardStep<'_, T>| {
-            visits.push(SweepNode::capture(s, keep))
-        })?;
-        Ok(visits)
+        Ok(Some(again.gradients_with(&self.train, rows, observer)?.1))
     }
 
     fn params(&self) -> (Vec<Tensor<f64>>, Option<Vec<Tensor<f64>>>) {

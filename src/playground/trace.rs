@@ -17,10 +17,9 @@ use serde_json::{json, Value};
 use super::PlaygroundError;
 use crate::data::Dataset;
 use crate::float::Float;
-use crate::nn::{Loss, Mlp};
-use crate::tape::{BackwardStep, NodeId};
+use crate::nn::Mlp;
+use crate::tape::{BackwardObserver, BackwardStep, NodeId};
 use crate::tensor::Tensor;
-use crate::train::{LoopOptions, Trainer};
 use crate::walkthrough::{self, to_f64, trace::parse};
 
 /// The most terms an answer lists (the sum is over all of them).
@@ -147,37 +146,21 @@ pub fn notebook(
 }
 
 /// A general session's trace: the last step's batch `rows` of `data`, run
-/// again through `before` (the parameters that step started from) on a tape
-/// whose backward sweep is observed. `current` is the model now.
+/// again by `rerun` (the session's re-run of that step from the parameters
+/// it started from) under an observer that keeps every visited node. `rows`
+/// is `None` before the first step; `current` is the model now.
 pub fn general<T: Float>(
     current: &Mlp<T>,
-    before: Option<(&Mlp<T>, &[usize])>,
-    loss: Loss,
     data: &Dataset,
+    rows: Option<&[usize]>,
     spec: &str,
+    rerun: impl FnOnce(&mut dyn BackwardObserver<T>) -> Result<Option<Vec<Tensor<T>>>, PlaygroundError>,
 ) -> Result<Value, PlaygroundError> {
     let layers = current.sizes();
     let (k, i, j) = weight_at(spec, &layers)?;
     let inputs = layers[k - 1];
     // Mlp keeps PyTorch's `[out, in]`: Wₖ[i,j] is `{2(k-1)}.weight[j, i]`.
     let value = current.layers[k - 1].weight.data()[j * inputs + i].as_f64();
-    let Some((model, rows)) = before else {
-        return Ok(answer(k, i, j, value, None));
-    };
-    let mut trainer = Trainer::new(
-        model.clone(),
-        crate::optim::Optimizer::new(crate::optim::OptimConfig::new(
-            crate::optim::OptimKind::Sgd,
-            0.0,
-        )),
-        LoopOptions {
-            loss,
-            batch_size: rows.len(),
-            shuffle: false,
-            seed: 0,
-        },
-        None,
-    );
     // Every visited node: its name, inputs, value and upstream gradient.
     struct Seen {
         id: NodeId,
@@ -187,7 +170,7 @@ pub fn general<T: Float>(
         upstream: Tensor<f64>,
     }
     let mut seen: Vec<Seen> = Vec::new();
-    let (_, grads) = trainer.gradients_with(data, rows, &mut |s: &BackwardStep<'_, T>| {
+    let grads = rerun(&mut |s: &BackwardStep<'_, T>| {
         seen.push(Seen {
             id: s.id,
             name: s.node.name.as_ref().map(|n| n.to_string()),
@@ -196,6 +179,9 @@ pub fn general<T: Float>(
             upstream: to_f64(s.upstream),
         })
     })?;
+    let (Some(grads), Some(rows)) = (grads, rows) else {
+        return Ok(answer(k, i, j, value, None));
+    };
     // PyTorch's `nn.Sequential` names: the activations take the odd indices.
     let weight_name = format!("{}.weight", 2 * (k - 1));
     let weight_id = seen
@@ -209,13 +195,15 @@ pub fn general<T: Float>(
         .ok_or_else(|| PlaygroundError::Internal(format!("no product uses {weight_name}")))?;
     let delta = &product.upstream; // ∂L/∂zₖ, [batch, out]
     let input_id = product.inputs[0];
-    // aₖ₋₁: a visited node's value, or (the first layer) the batch's features.
+    // aₖ₋₁: a visited node's value, or (the first layer) the batch's
+    // features, gathered as the trainer gathers them.
     let input: Vec<f64> = match seen.iter().find(|s| s.id == input_id) {
         Some(s) => s.value.data().to_vec(),
-        None => rows
-            .iter()
-            .flat_map(|&r| (0..inputs).map(move |c| T::from_f64(feature(data, r, c)).as_f64()))
-            .collect(),
+        None => {
+            let mut x = vec![T::zero(); rows.len() * inputs];
+            data.gather_features(rows, None, &mut x);
+            x.iter().map(|v| v.as_f64()).collect()
+        }
     };
     let input_name = if k == 1 {
         "x".to_string()
@@ -236,7 +224,7 @@ pub fn general<T: Float>(
             t
         })
         .collect();
-    let gradient = grads[trainer_param_index(model, k)].data()[j * inputs + i].as_f64();
+    let gradient = grads[trainer_param_index(current, k)].data()[j * inputs + i].as_f64();
     Ok(with_terms(
         answer(k, i, j, value, Some(gradient)),
         terms,
@@ -249,12 +237,4 @@ pub fn general<T: Float>(
 fn trainer_param_index<T: Float>(model: &Mlp<T>, k: usize) -> usize {
     let per = if model.has_bias() { 2 } else { 1 };
     (k - 1) * per
-}
-
-/// Feature `c` of row `r`, as the trainer reads it.
-fn feature(data: &Dataset, r: usize, c: usize) -> f64 {
-    match &data.features {
-        crate::data::Features::F64 { data, dim } => data[r * dim + c],
-        crate::data::Features::Bytes { data, dim } => f64::from(data[r * dim + c]) / 255.0,
-    }
 }
