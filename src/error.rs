@@ -106,16 +106,6 @@ pub enum ErrorKind {
         /// The shape of the value.
         shape: Shape,
     },
-    /// A recorded tape holds an op that [`crate::tape::Replay`] cannot run.
-    #[error("replay: node {node} ({op}) cannot be replayed: {why}")]
-    NotReplayable {
-        /// The node's position on the tape.
-        node: usize,
-        /// The node's op.
-        op: &'static str,
-        /// What is missing.
-        why: &'static str,
-    },
     /// A replay was asked to set or read a value it does not hold that way.
     #[error("replay: node {node} ({op}): {why}")]
     ReplayAccess {

@@ -136,34 +136,6 @@ binary_ops! {
         jvp(ta, tb) = (ta - y * tb) / b;
 }
 
-/// The VJPs of the table's rows: each needed input's contribution.
-pub(crate) fn vjp<T: Float>(
-    tape: &Tape<T>,
-    op: Binary,
-    inputs: &[&Tensor<T>],
-    y: &Tensor<T>,
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    tape.count_madds(needs.iter().filter(|&&n| n).count() * g.numel());
-    for k in 0..2 {
-        if needs[k] {
-            let mut d = tape.alloc_overwrite(g.shape());
-            binary_vjp_into(
-                op,
-                k,
-                inputs[0].data(),
-                inputs[1].data(),
-                y.data(),
-                g.data(),
-                d.data_mut(),
-            );
-            contribs[k] = Some(d);
-        }
-    }
-}
-
 /// Forward mode: the table's tangent rules applied to whole tensors.
 pub(crate) fn jvp<T: Float>(
     tape: &Tape<T>,
@@ -213,10 +185,7 @@ impl<'t, T: Float> Var<'t, T> {
         } else {
             rhs.broadcast_at(target, loc)?
         };
-        let mut y = tape.alloc_overwrite(target);
-        binary_forward(op, a.value().data(), b.value().data(), y.data_mut());
-        let id = tape.push(Op::Binary(op), &[a.id(), b.id()], y, loc);
-        Ok(Var::new(tape, id))
+        tape.apply(Op::Binary(op), &[a, b], target, loc)
     }
 
     /// `self + rhs`, broadcasting as NumPy does.
@@ -264,31 +233,7 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let mut y = tape.alloc_overwrite(sz);
-        add_bias_forward(self.value().data(), b.value().data(), y.data_mut());
-        Ok(Var::new(
-            tape,
-            tape.push(Op::AddBias, &[self.id(), b.id()], y, loc),
-        ))
-    }
-}
-
-// VJP of y = z + b·1ᵀ: z̄ = ḡ, b̄[c] = Σₙ ḡ[n, c] (the sum a broadcast's VJP takes).
-pub(crate) fn add_bias_vjp<T: Float>(
-    tape: &Tape<T>,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    if needs[0] {
-        contribs[0] = Some(tape.alloc_copy(g));
-    }
-    if needs[1] {
-        let mut db = tape.alloc_overwrite(inputs[1].shape());
-        add_bias_db_into(g.data(), db.data_mut());
-        tape.count_madds(g.numel());
-        contribs[1] = Some(db);
+        tape.apply(Op::AddBias, &[self, b], sz, loc)
     }
 }
 

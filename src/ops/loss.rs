@@ -29,12 +29,7 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let mut y = tape.alloc(Shape::SCALAR);
-        y.data_mut()[0] = pairwise_forward(op, self.value().data(), target.value().data());
-        Ok(Var::new(
-            tape,
-            tape.push(op, &[self.id(), target.id()], y, loc),
-        ))
+        tape.apply(op, &[self, target], Shape::SCALAR, loc)
     }
 
     /// Mean squared error `(1/n)·Σ(ŷ − y)²` (PyTorch's `MSELoss`); `self` is ŷ.
@@ -156,26 +151,6 @@ pairwise_losses! {
         vjp(g, n) = g / T::from_f64(n), (sigmoid(p) - t, -p);
 }
 
-/// The VJP of a pairwise loss node, through [`pairwise_vjp_into`].
-pub(crate) fn pairwise_vjp<T: Float>(
-    tape: &Tape<T>,
-    op: Op<T>,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    let (p, t) = (inputs[0], inputs[1]);
-    for k in 0..2 {
-        if needs[k] {
-            tape.count_madds(p.numel());
-            let mut d = tape.alloc_overwrite(p.shape());
-            pairwise_vjp_into(op, k, g.data()[0], p.data(), t.data(), d.data_mut());
-            contribs[k] = Some(d);
-        }
-    }
-}
-
 impl<'t, T: Float> Var<'t, T> {
     /// Cross-entropy of logits `[N, C]` (self) and class labels `[N]` (a
     /// constant from [`Tape::labels`]), mean over the batch (PyTorch's
@@ -205,36 +180,8 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let classes = sx.dims()[1];
-        let loss = cross_entropy_forward(self.value().data(), labels.value().data(), classes)
-            .map_err(|(index, value)| ErrorKind::BadLabel {
-                op: "cross_entropy",
-                index,
-                value,
-                classes,
-                location: loc,
-            })?;
-        let mut y = tape.alloc(Shape::SCALAR);
-        y.data_mut()[0] = loss;
-        Ok(Var::new(
-            tape,
-            tape.push(Op::CrossEntropy, &[self.id(), labels.id()], y, loc),
-        ))
+        tape.apply(Op::CrossEntropy, &[self, labels], Shape::SCALAR, loc)
     }
-}
-
-// Cross-entropy: ∂ℓₙ/∂x[n,c] = softmax(x)[n,c] − [c = yₙ], divided by N for the mean.
-pub(crate) fn cross_entropy_vjp<T: Float>(
-    tape: &Tape<T>,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    let (x, labels) = (inputs[0], inputs[1]);
-    let mut dx = tape.alloc_overwrite(x.shape());
-    tape.count_madds(x.numel());
-    cross_entropy_vjp_into(g.data()[0], x.data(), labels.data(), dx.data_mut());
-    contribs[0] = Some(dx);
 }
 
 /// The mean cross-entropy of logits `x` (`[N, C]` row-major, `C = classes`)
@@ -315,13 +262,11 @@ pub(crate) fn cross_entropy_jvp<T: Float>(
     inputs: &[&Tensor<T>],
     tangents: &[&Tensor<T>],
 ) -> Tensor<T> {
+    let x = inputs[0];
+    let mut grad = tape.alloc_overwrite(x.shape());
+    cross_entropy_vjp_into(T::one(), x.data(), inputs[1].data(), grad.data_mut());
+    tape.count_madds(x.numel());
     let mut one = tape.alloc(Shape::SCALAR);
-    one.data_mut()[0] = T::one();
-    let mut slot = [None, None];
-    cross_entropy_vjp(tape, inputs, &one, &mut slot);
-    let grad = slot[0]
-        .take()
-        .expect("cross_entropy always differentiates its logits");
     let total: T = grad
         .data()
         .iter()

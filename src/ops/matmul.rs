@@ -8,7 +8,6 @@ use crate::error::{ErrorKind, Result};
 use crate::float::Float;
 use crate::tape::{Tape, Var};
 use crate::tensor::gemm::{gemm, MatRef};
-use crate::tensor::product::product;
 use crate::tensor::{Shape, Tensor};
 
 /// A stored matrix as a GEMM operand.
@@ -61,12 +60,12 @@ impl<'t, T: Float> Var<'t, T> {
                 }
             }));
         }
-        let mut c = tape.alloc_overwrite(Shape::new(&[m, n])?);
-        product(mat(&self.value(), ta), mat(&rhs.value(), tb), c.data_mut());
-        Ok(Var::new(
-            tape,
-            tape.push(Op::MatMul { ta, tb }, &[self.id(), rhs.id()], c, loc),
-        ))
+        tape.apply(
+            Op::MatMul { ta, tb },
+            &[self, rhs],
+            Shape::new(&[m, n])?,
+            loc,
+        )
     }
 
     /// `A·B` for matrices `[m, k]·[k, n]`.
@@ -96,27 +95,8 @@ impl<'t, T: Float> Var<'t, T> {
 //   C = Aᵀ·B   Ā = B·Ḡᵀ      B̄ = A·Ḡ
 //   C = A·Bᵀ   Ā = Ḡ·B       B̄ = Ḡᵀ·A
 //   C = Aᵀ·Bᵀ  Ā = Bᵀ·Ḡᵀ     B̄ = Ḡᵀ·Aᵀ
-pub(crate) fn vjp<T: Float>(
-    tape: &Tape<T>,
-    ta: bool,
-    tb: bool,
-    inputs: &[&Tensor<T>],
-    g: &Tensor<T>,
-    needs: &[bool],
-    contribs: &mut [Option<Tensor<T>>],
-) {
-    for k in 0..2 {
-        if needs[k] {
-            let operands = [inputs[0], inputs[1], g];
-            let [(i, ti), (j, tj)] = vjp_plan(ta, tb, k);
-            let (x, y) = (mat(operands[i], ti), mat(operands[j], tj));
-            let mut d = tape.alloc_overwrite(inputs[k].shape());
-            product(x, y, d.data_mut());
-            tape.count_madds(x.logical().0 * x.logical().1 * y.logical().1);
-            contribs[k] = Some(d);
-        }
-    }
-}
+//
+// `plan` runs these products; `vjp_plan` gives them.
 
 /// Which stored operands (0 = A, 1 = B, 2 = Ḡ) and transpose flags make the
 /// product that is input `k`'s VJP contribution (the table above).

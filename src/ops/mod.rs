@@ -11,17 +11,22 @@
 //! | [`softmax`] | `softmax log_softmax` along an axis (max-shifted, stable) |
 //! | [`loss`] | `mse bce_with_logits cross_entropy half_sse` (fused, stable) |
 //!
-//! [`Op`] names what a node did; its `vjp` and `jvp` methods only route to the family's rules.
+//! [`Op`] names what a node did. The tape and [`Replay`](crate::tape::Replay)
+//! reach every op's forward rule and VJP through one dispatch table, `plan`
+//! (one row per op: its rule, forward, VJP and cost); `jvp` routes forward
+//! mode to the families' tangent rules.
 
 pub mod arith;
 pub mod loss;
 pub mod matmul;
+mod plan;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;
 pub mod unary;
 
 pub use arith::Binary;
+pub(crate) use plan::{accumulate, Fault, Plan};
 pub use unary::{Custom, Unary};
 
 use crate::float::Float;
@@ -123,66 +128,6 @@ impl<T: Float> Op<T> {
             Op::HalfSse => "half_sse",
         }
     }
-
-    /// The local derivative rule this op's VJP applies, as one line of math.
-    pub fn rule(&self) -> &'static str {
-        match self {
-            Op::Param | Op::Constant => "leaf",
-            Op::Unary(u) => u.rule(),
-            Op::Custom(_) => "ḡ·f'(x)",
-            Op::Binary(b) => b.rule(),
-            Op::AddBias => "z̄ = ḡ, b̄ = Σₙ ḡ[n, ·]",
-            Op::BroadcastTo => "x̄ = Σ over broadcast axes of ḡ",
-            Op::Reshape => "x̄ = reshape(ḡ)",
-            Op::Transpose => "x̄ = ḡᵀ",
-            Op::MatMul { .. } => "Ā = Ḡ·Bᵀ, B̄ = Aᵀ·Ḡ",
-            Op::Sum { .. } => "x̄ = broadcast(ḡ)",
-            Op::Mean { .. } => "x̄ = broadcast(ḡ)/n",
-            Op::Max { .. } => "x̄ = ḡ at the arg-max, 0 elsewhere",
-            Op::Softmax { .. } => "x̄ = y⊙(ḡ − Σ ḡ⊙y)",
-            Op::LogSoftmax { .. } => "x̄ = ḡ − softmax(x)·Σḡ",
-            Op::Mse | Op::BceWithLogits | Op::HalfSse => loss::pairwise_rule(self),
-            Op::CrossEntropy => "x̄ = (softmax(x) − onehot(y))/N·ḡ",
-        }
-    }
-
-    /// Applies this op's vector-Jacobian product: given the node's inputs, its
-    /// output `out` and the upstream gradient `g`, writes into `contribs[k]` the
-    /// contribution to input `k`'s gradient, for each `k` with `needs[k]`.
-    pub(crate) fn vjp(
-        &self,
-        tape: &Tape<T>,
-        inputs: &[&Tensor<T>],
-        out: &Tensor<T>,
-        g: &Tensor<T>,
-        needs: &[bool],
-        contribs: &mut [Option<Tensor<T>>],
-    ) {
-        match *self {
-            Op::Param | Op::Constant => {}
-            Op::Unary(u) => contribs[0] = Some(unary::vjp(tape, u, inputs[0], out, g)),
-            Op::Custom(c) => contribs[0] = Some(unary::custom_vjp(tape, c, inputs[0], out, g)),
-            Op::Binary(b) => arith::vjp(tape, b, inputs, out, g, needs, contribs),
-            Op::AddBias => arith::add_bias_vjp(tape, inputs, g, needs, contribs),
-            Op::BroadcastTo => contribs[0] = Some(shape::broadcast_vjp(tape, inputs[0], g)),
-            Op::Reshape => contribs[0] = Some(shape::reshape_vjp(tape, inputs[0], g)),
-            Op::Transpose => contribs[0] = Some(shape::transpose_vjp(tape, g)),
-            Op::MatMul { ta, tb } => matmul::vjp(tape, ta, tb, inputs, g, needs, contribs),
-            Op::Sum { axis, .. } => contribs[0] = Some(reduce::sum_vjp(tape, inputs[0], axis, g)),
-            Op::Mean { axis, .. } => contribs[0] = Some(reduce::mean_vjp(tape, inputs[0], axis, g)),
-            Op::Max { axis, .. } => {
-                contribs[0] = Some(reduce::max_vjp(tape, inputs[0], axis, out, g))
-            }
-            Op::Softmax { axis } => contribs[0] = Some(softmax::softmax_vjp(tape, axis, out, g)),
-            Op::LogSoftmax { axis } => {
-                contribs[0] = Some(softmax::log_softmax_vjp(tape, axis, out, g))
-            }
-            Op::Mse | Op::BceWithLogits | Op::HalfSse => {
-                loss::pairwise_vjp(tape, *self, inputs, g, needs, contribs)
-            }
-            Op::CrossEntropy => loss::cross_entropy_vjp(tape, inputs, g, contribs),
-        }
-    }
 }
 
 impl<T: Float> Op<T> {
@@ -198,12 +143,12 @@ impl<T: Float> Op<T> {
     ) -> Tensor<T> {
         match *self {
             Op::Param | Op::Constant => unreachable!("leaves have no inputs"),
-            Op::Unary(u) => unary::vjp(tape, u, inputs[0], out, t[0]),
-            Op::Custom(c) => unary::custom_vjp(tape, c, inputs[0], out, t[0]),
+            Op::Unary(u) => unary::jvp(tape, u, inputs[0], out, t[0]),
+            Op::Custom(c) => unary::custom_jvp(tape, c, inputs[0], out, t[0]),
             Op::Binary(b) => arith::jvp(tape, b, inputs, out, t),
             Op::AddBias => arith::add_bias_jvp(tape, out, t),
             Op::BroadcastTo => shape::broadcast_jvp(tape, inputs[0], t[0], out),
-            Op::Reshape => shape::reshape_vjp(tape, out, t[0]),
+            Op::Reshape => shape::reshape_jvp(tape, out, t[0]),
             Op::Transpose => shape::transpose_jvp(tape, t[0]),
             Op::MatMul { ta, tb } => matmul::jvp(tape, ta, tb, inputs, out, t),
             Op::Sum { axis, .. } => reduce::sum_jvp(tape, t[0], axis, out, false),

@@ -62,6 +62,18 @@ pub(crate) fn sum_into<T: Float>(
     }
 }
 
+/// The forward rule of a sum or mean: `out` zero-filled, then [`sum_into`].
+pub(crate) fn sum_forward<T: Float>(
+    shape: Shape,
+    axis: Option<usize>,
+    scale: T,
+    xd: &[T],
+    out: &mut [T],
+) {
+    out.fill(T::zero());
+    sum_into(xd, shape, axis, scale, out);
+}
+
 /// `scale·(init + Σ line)`, added left to right: a full reduction's kernel.
 fn sum_line<T: Float>(init: T, line: &[T], scale: T) -> T {
     line.iter().fold(init, |acc, &v| acc + v) * scale
@@ -76,20 +88,6 @@ pub(crate) fn reduction_scale<T: Float>(mean: bool, shape: Shape, axis: Option<u
     } else {
         T::one()
     }
-}
-
-/// x̄[o,i,n] = scale·ḡ[o,n]: the reduced gradient copied back along the axis.
-fn spread<T: Float>(
-    tape: &Tape<T>,
-    x: &Tensor<T>,
-    axis: Option<usize>,
-    scale: T,
-    g: &Tensor<T>,
-) -> Tensor<T> {
-    let mut dx = tape.alloc_overwrite(x.shape());
-    tape.count_madds(x.numel());
-    spread_into(x.shape(), axis, scale, g.data(), dx.data_mut());
-    dx
 }
 
 /// `dd[o,i,n] = scale·gd[o,n]` over whole slices, `dd` of the input's `shape`.
@@ -125,20 +123,8 @@ impl<'t, T: Float> Var<'t, T> {
         if let Some(a) = axis {
             check_axis(op.name(), shape, a)?;
         }
-        let tape = self.tape();
-        let mut y = tape.alloc(reduced(shape, axis, keepdim));
-        {
-            let x = self.value();
-            match op {
-                Op::Sum { .. } | Op::Mean { .. } => {
-                    let scale = reduction_scale(matches!(op, Op::Mean { .. }), shape, axis);
-                    sum_into(x.data(), shape, axis, scale, y.data_mut())
-                }
-                Op::Max { .. } => max_into(&x, axis.expect("max has an axis"), y.data_mut()),
-                _ => unreachable!("not a reduction"),
-            }
-        }
-        Ok(Var::new(tape, tape.push(op, &[self.id()], y, loc)))
+        self.tape()
+            .apply(op, &[self], reduced(shape, axis, keepdim), loc)
     }
 
     /// Σ of all elements, a scalar.
@@ -167,16 +153,6 @@ impl<'t, T: Float> Var<'t, T> {
             keepdim,
         )
     }
-}
-
-// d/dxᵢ Σⱼ xⱼ = 1: x̄ = ḡ copied back along the summed axis.
-pub(crate) fn sum_vjp<T: Float>(
-    tape: &Tape<T>,
-    x: &Tensor<T>,
-    axis: Option<usize>,
-    g: &Tensor<T>,
-) -> Tensor<T> {
-    spread(tape, x, axis, T::one(), g)
 }
 
 // Forward mode: ẏ = Σ ẋ along the axis (sum is linear), scaled by 1/n for the mean.
@@ -223,20 +199,9 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-// d/dxᵢ (1/n)Σⱼ xⱼ = 1/n: x̄ = ḡ/n copied back along the averaged axis.
-pub(crate) fn mean_vjp<T: Float>(
-    tape: &Tape<T>,
-    x: &Tensor<T>,
-    axis: Option<usize>,
-    g: &Tensor<T>,
-) -> Tensor<T> {
-    spread(tape, x, axis, reduction_scale(true, x.shape(), axis), g)
-}
-
-/// maxᵢ x[o,i,n]; NaN propagates (as in PyTorch).
-fn max_into<T: Float>(x: &Tensor<T>, axis: usize, out: &mut [T]) {
-    let (outer, len, inner) = x.shape().split_at_axis(axis);
-    let xd = x.data();
+/// maxᵢ x[o,i,n] of `xd` (of `shape`); NaN propagates (as in PyTorch).
+pub(crate) fn max_into<T: Float>(shape: Shape, axis: usize, xd: &[T], out: &mut [T]) {
+    let (outer, len, inner) = shape.split_at_axis(axis);
     for o in 0..outer {
         for n in 0..inner {
             let mut m = T::neg_infinity();
@@ -275,16 +240,16 @@ impl<'t, T: Float> Var<'t, T> {
 
 // d/dxᵢ maxⱼ xⱼ = [i = argmax]: ḡ goes to the first maximal element, 0 elsewhere
 // (as PyTorch's `max(dim)`).
-pub(crate) fn max_vjp<T: Float>(
-    tape: &Tape<T>,
-    x: &Tensor<T>,
+pub(crate) fn max_vjp_into<T: Float>(
+    shape: Shape,
     axis: usize,
-    y: &Tensor<T>,
-    g: &Tensor<T>,
-) -> Tensor<T> {
-    let (outer, len, inner) = x.shape().split_at_axis(axis);
-    let mut dx = tape.alloc(x.shape());
-    let (dd, xd, yd, gd) = (dx.data_mut(), x.data(), y.data(), g.data());
+    xd: &[T],
+    yd: &[T],
+    gd: &[T],
+    dd: &mut [T],
+) {
+    let (outer, len, inner) = shape.split_at_axis(axis);
+    dd.fill(T::zero());
     for o in 0..outer {
         for n in 0..inner {
             if let Some(i) = argmax_at(xd, yd[o * inner + n], o, n, len, inner) {
@@ -292,7 +257,6 @@ pub(crate) fn max_vjp<T: Float>(
             }
         }
     }
-    dx
 }
 
 /// The first position along the axis where `x` attains the line's maximum `m`.

@@ -32,33 +32,25 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let tape = self.tape();
-        let mut y = tape.alloc_overwrite(target);
-        {
-            let x = self.value();
-            let (xd, yd) = (x.data(), y.data_mut());
-            for_each_broadcast(&target, &src.broadcast_strides(&target), |o, i| {
-                yd[o] = xd[i]
-            });
-        }
-        Ok(Var::new(
-            tape,
-            tape.push(Op::BroadcastTo, &[self.id()], y, loc),
-        ))
+        self.tape().apply(Op::BroadcastTo, &[self], target, loc)
     }
+}
+
+/// Forward: `y[o] = x[i]` for every place `o` of `target` that source element
+/// `i` of `src` is copied to.
+pub(crate) fn broadcast_into<T: Float>(src: Shape, target: Shape, xd: &[T], yd: &mut [T]) {
+    for_each_broadcast(&target, &src.broadcast_strides(&target), |o, i| {
+        yd[o] = xd[i]
+    });
 }
 
 // d/dx broadcast(x): x̄ = Σ of ḡ over the broadcast axes (each source element
 // was copied to several places, so its gradient is the sum of theirs).
-pub(crate) fn broadcast_vjp<T: Float>(tape: &Tape<T>, x: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-    let mut dx = tape.alloc(x.shape());
-    let dd = dx.data_mut();
-    let gd = g.data();
-    let target = g.shape();
-    for_each_broadcast(&target, &x.shape().broadcast_strides(&target), |o, i| {
+pub(crate) fn broadcast_vjp_into<T: Float>(src: Shape, target: Shape, gd: &[T], dd: &mut [T]) {
+    dd.fill(T::zero());
+    for_each_broadcast(&target, &src.broadcast_strides(&target), |o, i| {
         dd[i] += gd[o]
     });
-    dx
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -77,10 +69,7 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let tape = self.tape();
-        let mut y = tape.alloc_overwrite(target);
-        y.data_mut().copy_from_slice(self.value().data());
-        Ok(Var::new(tape, tape.push(Op::Reshape, &[self.id()], y, loc)))
+        self.tape().apply(Op::Reshape, &[self], target, loc)
     }
 }
 
@@ -100,11 +89,11 @@ pub(crate) fn broadcast_jvp<T: Float>(
     out
 }
 
-// d/dx reshape(x): x̄ = ḡ in x's shape (and forward mode: ẏ = ẋ in y's shape).
-pub(crate) fn reshape_vjp<T: Float>(tape: &Tape<T>, x: &Tensor<T>, g: &Tensor<T>) -> Tensor<T> {
-    let mut dx = tape.alloc_overwrite(x.shape());
-    dx.data_mut().copy_from_slice(g.data());
-    dx
+// Forward mode of reshape: ẏ = ẋ in y's shape.
+pub(crate) fn reshape_jvp<T: Float>(tape: &Tape<T>, y: &Tensor<T>, dx: &Tensor<T>) -> Tensor<T> {
+    let mut dy = tape.alloc_overwrite(y.shape());
+    dy.data_mut().copy_from_slice(dx.data());
+    dy
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -125,46 +114,36 @@ impl<'t, T: Float> Var<'t, T> {
             }
             .into());
         }
-        let tape = self.tape();
-        let r = src.rank();
-        let target = src
-            .with_axis(r - 2, src.dims()[r - 1])
-            .with_axis(r - 1, src.dims()[r - 2]);
-        let mut y = tape.alloc_overwrite(target);
-        transpose_into(&self.value(), y.data_mut());
-        Ok(Var::new(
-            tape,
-            tape.push(Op::Transpose, &[self.id()], y, loc),
-        ))
+        self.tape()
+            .apply(Op::Transpose, &[self], transposed(src), loc)
     }
 }
 
-// d/dx xᵀ: x̄ = ḡᵀ.
-pub(crate) fn transpose_vjp<T: Float>(tape: &Tape<T>, g: &Tensor<T>) -> Tensor<T> {
-    let s = g.shape();
-    let r = s.rank();
-    let mut dx = tape.alloc_overwrite(
-        s.with_axis(r - 2, s.dims()[r - 1])
-            .with_axis(r - 1, s.dims()[r - 2]),
-    );
-    transpose_into(g, dx.data_mut());
-    dx
+/// `shape` with its last two axes swapped.
+pub(crate) fn transposed(shape: Shape) -> Shape {
+    let r = shape.rank();
+    shape
+        .with_axis(r - 2, shape.dims()[r - 1])
+        .with_axis(r - 1, shape.dims()[r - 2])
 }
 
 // Forward mode: ẏ = ẋᵀ (the transpose is its own adjoint).
 pub(crate) fn transpose_jvp<T: Float>(tape: &Tape<T>, dx: &Tensor<T>) -> Tensor<T> {
-    transpose_vjp(tape, dx)
+    let mut out = tape.alloc_overwrite(transposed(dx.shape()));
+    transpose_into(dx.shape(), dx.data(), out.data_mut());
+    out
 }
 
-/// Writes the last-two-axes transpose of `x` into `out`.
-fn transpose_into<T: Float>(x: &Tensor<T>, out: &mut [T]) {
-    let r = x.shape().rank();
-    let (rows, cols) = (x.dims()[r - 2], x.dims()[r - 1]);
+/// Writes the last-two-axes transpose of `x` (of `shape`) into `out`; the
+/// forward rule, and its own VJP (x̄ = ḡᵀ, with `shape` the output's).
+pub(crate) fn transpose_into<T: Float>(shape: Shape, x: &[T], out: &mut [T]) {
+    let r = shape.rank();
+    let (rows, cols) = (shape.dims()[r - 2], shape.dims()[r - 1]);
     let mat = rows * cols;
     if mat == 0 {
         return;
     }
-    for (src, dst) in x.data().chunks(mat).zip(out.chunks_mut(mat)) {
+    for (src, dst) in x.chunks(mat).zip(out.chunks_mut(mat)) {
         for i in 0..rows {
             for j in 0..cols {
                 dst[j * rows + i] = src[i * cols + j];

@@ -30,28 +30,7 @@ impl<'t, T: Float> Var<'t, T> {
             Op::Softmax { axis }
         };
         check_axis(op.name(), self.shape(), axis)?;
-        let tape = self.tape();
-        let mut y = tape.alloc_overwrite(self.shape());
-        {
-            let x = self.value();
-            let (xd, yd) = (x.data(), y.data_mut());
-            for_each_line(x.shape(), axis, |first, step, len| {
-                let line = (0..len).map(|i| first + i * step);
-                // m = max, s = Σ e^(x − m): the shift makes every exp ≤ 1.
-                let m = line.clone().fold(T::neg_infinity(), |m, i| m.max(xd[i]));
-                let m = if m.is_finite() { m } else { T::zero() };
-                let s: T = line.clone().map(|i| (xd[i] - m).exp()).sum();
-                let ls = s.ln();
-                for i in line {
-                    yd[i] = if log {
-                        xd[i] - m - ls
-                    } else {
-                        (xd[i] - m).exp() / s
-                    };
-                }
-            });
-        }
-        Ok(Var::new(tape, tape.push(op, &[self.id()], y, loc)))
+        self.tape().apply(op, &[self], self.shape(), loc)
     }
 
     /// `softmax(x)ᵢ = e^(xᵢ − m) / Σⱼ e^(xⱼ − m)` along `axis` (m the line's max).
@@ -67,24 +46,47 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-// Softmax: ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so x̄ = y ⊙ (ḡ − Σⱼ ḡⱼyⱼ).
-pub(crate) fn softmax_vjp<T: Float>(
-    tape: &Tape<T>,
+/// The forward rule over slices (`xd`, `yd` of `shape`), each line along
+/// `axis` shifted by its maximum: `log = false` gives softmax, `true` log-softmax.
+pub(crate) fn normalise_into<T: Float>(
+    shape: Shape,
     axis: usize,
-    y: &Tensor<T>,
-    g: &Tensor<T>,
-) -> Tensor<T> {
-    let mut dx = tape.alloc_overwrite(y.shape());
-    tape.count_madds(2 * y.numel());
-    let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
-    for_each_line(y.shape(), axis, |first, step, len| {
+    log: bool,
+    xd: &[T],
+    yd: &mut [T],
+) {
+    for_each_line(shape, axis, |first, step, len| {
+        let line = (0..len).map(|i| first + i * step);
+        // m = max, s = Σ e^(x − m): the shift makes every exp ≤ 1.
+        let m = line.clone().fold(T::neg_infinity(), |m, i| m.max(xd[i]));
+        let m = if m.is_finite() { m } else { T::zero() };
+        let s: T = line.clone().map(|i| (xd[i] - m).exp()).sum();
+        let ls = s.ln();
+        for i in line {
+            yd[i] = if log {
+                xd[i] - m - ls
+            } else {
+                (xd[i] - m).exp() / s
+            };
+        }
+    });
+}
+
+// Softmax: ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so x̄ = y ⊙ (ḡ − Σⱼ ḡⱼyⱼ).
+pub(crate) fn softmax_vjp_into<T: Float>(
+    shape: Shape,
+    axis: usize,
+    yd: &[T],
+    gd: &[T],
+    dd: &mut [T],
+) {
+    for_each_line(shape, axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);
         let dot: T = line.clone().map(|i| gd[i] * yd[i]).sum();
         for i in line {
             dd[i] = yd[i] * (gd[i] - dot);
         }
     });
-    dx
 }
 
 // Forward mode: ẏ = y ⊙ (ẋ − Σⱼ yⱼẋⱼ) (the Jacobian is symmetric).
@@ -94,27 +96,27 @@ pub(crate) fn softmax_jvp<T: Float>(
     y: &Tensor<T>,
     dx: &Tensor<T>,
 ) -> Tensor<T> {
-    softmax_vjp(tape, axis, y, dx)
+    let mut out = tape.alloc_overwrite(y.shape());
+    softmax_vjp_into(y.shape(), axis, y.data(), dx.data(), out.data_mut());
+    tape.count_madds(2 * y.numel());
+    out
 }
 
 // Log-softmax: ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so x̄ = ḡ − e^y ⊙ Σⱼ ḡⱼ.
-pub(crate) fn log_softmax_vjp<T: Float>(
-    tape: &Tape<T>,
+pub(crate) fn log_softmax_vjp_into<T: Float>(
+    shape: Shape,
     axis: usize,
-    y: &Tensor<T>,
-    g: &Tensor<T>,
-) -> Tensor<T> {
-    let mut dx = tape.alloc_overwrite(y.shape());
-    tape.count_madds(2 * y.numel());
-    let (dd, yd, gd) = (dx.data_mut(), y.data(), g.data());
-    for_each_line(y.shape(), axis, |first, step, len| {
+    yd: &[T],
+    gd: &[T],
+    dd: &mut [T],
+) {
+    for_each_line(shape, axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);
         let total: T = line.clone().map(|i| gd[i]).sum();
         for i in line {
             dd[i] = gd[i] - yd[i].exp() * total;
         }
     });
-    dx
 }
 
 // Forward mode: ẏ = ẋ − Σⱼ e^(yⱼ)·ẋⱼ (the transpose of the rule above).

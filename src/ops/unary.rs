@@ -198,10 +198,10 @@ pub struct Custom<T: Float> {
     pub df: fn(T, T) -> T,
 }
 
-/// The chain-rule step shared by every element-wise op: `x̄ = ḡ ⊙ f′(x)`.
-/// The Jacobian is diagonal, so forward mode is the same product with a
-/// tangent in place of `ḡ`: `ẏ = f′(x) ⊙ ẋ`.
-pub(crate) fn vjp<T: Float>(
+/// Forward mode of every element-wise op: the Jacobian is diagonal, so the
+/// tangent rule is the VJP's product with a tangent in place of `ḡ`:
+/// `ẏ = f′(x) ⊙ ẋ`.
+pub(crate) fn jvp<T: Float>(
     tape: &Tape<T>,
     u: Unary,
     x: &Tensor<T>,
@@ -214,8 +214,8 @@ pub(crate) fn vjp<T: Float>(
     dx
 }
 
-/// The same step for a [`Custom`] op, through its function pointers.
-pub(crate) fn custom_vjp<T: Float>(
+/// The same tangent rule for a [`Custom`] op, through its function pointers.
+pub(crate) fn custom_jvp<T: Float>(
     tape: &Tape<T>,
     op: Custom<T>,
     x: &Tensor<T>,
@@ -243,26 +243,23 @@ pub(crate) fn custom_chain<T: Float>(op: Custom<T>, x: &[T], y: &[T], g: &[T], o
 }
 
 impl<'t, T: Float> Var<'t, T> {
-    /// Records an element-wise node of kind `op`, its value written by
-    /// `kernel(x, y)` over whole slices.
+    /// Records an element-wise node of kind `op`.
     #[track_caller]
-    fn map(self, op: Op<T>, kernel: impl FnOnce(&[T], &mut [T])) -> Var<'t, T> {
-        let tape = self.tape();
-        let mut y = tape.alloc_overwrite(self.shape());
-        kernel(self.value().data(), y.data_mut());
-        let id = tape.push(op, &[self.id()], y, Location::caller());
-        Var::new(tape, id)
+    fn map(self, op: Op<T>) -> Var<'t, T> {
+        self.tape()
+            .apply(op, &[self], self.shape(), Location::caller())
+            .expect("an element-wise op accepts any values")
     }
 
     #[track_caller]
     fn unary(self, u: Unary) -> Var<'t, T> {
-        self.map(Op::Unary(u), |x, y| u.f_slice(x, y))
+        self.map(Op::Unary(u))
     }
 
     /// Applies a user-defined element-wise op (see [`Custom`]).
     #[track_caller]
     pub fn map_custom(self, op: Custom<T>) -> Var<'t, T> {
-        self.map(Op::Custom(op), |x, y| custom_forward(op, x, y))
+        self.map(Op::Custom(op))
     }
 
     /// `−x` (also `-x` through `std::ops::Neg`).

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{ErrorKind, Result};
 use crate::float::Float;
-use crate::ops::Op;
+use crate::ops::{accumulate, Fault, Op, Plan};
 use crate::tensor::{Shape, Tensor};
 
 /// The position of a node on its tape (creation order).
@@ -324,6 +324,50 @@ impl<T: Float> Tape<T> {
         self.pool.borrow_mut().push(t.into_data());
     }
 
+    /// Records `op` on `inputs` (whose tape and shapes the caller checked),
+    /// its value of shape `out` computed by the op's forward rule through the
+    /// one dispatch the sweep and [`Replay`] share ([`Plan`]).
+    pub(crate) fn apply<'t>(
+        &'t self,
+        op: Op<T>,
+        inputs: &[Var<'t, T>],
+        out: Shape,
+        location: &'static Location<'static>,
+    ) -> Result<Var<'t, T>> {
+        let mut ids = [0; 2];
+        let mut shapes = [Shape::SCALAR; 2];
+        let n = inputs.len();
+        let mut y = self.alloc_overwrite(out);
+        let done = {
+            let nodes = self.nodes.borrow();
+            let mut xs: [&[T]; 2] = [&[], &[]];
+            for (k, v) in inputs.iter().enumerate() {
+                ids[k] = v.id();
+                shapes[k] = nodes[v.id()].value.shape();
+                xs[k] = nodes[v.id()].value.data();
+            }
+            Plan::new(op, &shapes[..n], out).forward(&xs, y.data_mut())
+        };
+        match done {
+            Ok(()) => Ok(Var::new(self, self.push(op, &ids[..n], y, location))),
+            Err(Fault::BadLabel {
+                index,
+                value,
+                classes,
+            }) => {
+                self.give_back(y);
+                Err(ErrorKind::BadLabel {
+                    op: op.name(),
+                    index,
+                    value,
+                    classes,
+                    location,
+                }
+                .into())
+            }
+        }
+    }
+
     /// Appends an op node; in inference mode, a constant value without inputs.
     pub(crate) fn push(
         &self,
@@ -461,20 +505,23 @@ impl<T: Float> Tape<T> {
                 });
                 continue;
             }
-            let mut needs = [false; 2];
-            let mut values: [&Tensor<T>; 2] = [&node.value; 2];
+            let n = ins.len();
+            let mut shapes = [Shape::SCALAR; 2];
+            let mut xs: [&[T]; 2] = [&[], &[]];
             for (k, &i) in ins.iter().enumerate() {
-                needs[k] = nodes[i].requires_grad;
-                values[k] = &nodes[i].value;
+                shapes[k] = nodes[i].value.shape();
+                xs[k] = nodes[i].value.data();
             }
-            node.op.vjp(
-                self,
-                &values[..ins.len()],
-                &node.value,
-                upstream,
-                &needs[..ins.len()],
-                &mut contribs[..ins.len()],
-            );
+            let plan = Plan::new(node.op, &shapes[..n], node.value.shape());
+            for (k, &i) in ins.iter().enumerate() {
+                if nodes[i].requires_grad {
+                    let mut d = self.alloc_overwrite(shapes[k]);
+                    let (y, g) = (node.value.data(), upstream.data());
+                    plan.vjp(k, &xs, y, g, d.data_mut());
+                    self.count_madds(plan.madds(k));
+                    contribs[k] = Some(d);
+                }
+            }
             observer.visit(&BackwardStep {
                 id,
                 node,
@@ -488,9 +535,7 @@ impl<T: Float> Tape<T> {
                 };
                 match &mut earlier[i] {
                     Some(acc) => {
-                        for (a, &b) in acc.data_mut().iter_mut().zip(c.data()) {
-                            *a += b;
-                        }
+                        accumulate(acc.data_mut(), c.data());
                         self.give_back(c);
                     }
                     slot @ None => *slot = Some(c),
