@@ -783,3 +783,144 @@ fn checkpoint_state_errors_name_the_file() {
         "{err}"
     );
 }
+
+/// A module that is not an MLP: two branches summed.
+mod any_module {
+    use super::*;
+    use crate::nn::{Init, Linear, Module, Params, Sequential, Visitor, VisitorMut};
+    use crate::rng::NumpyRandom;
+    use crate::tape::Var;
+
+    struct TwoBranch {
+        left: Linear<f64>,
+        right: Sequential<f64>,
+    }
+
+    impl Module<f64> for TwoBranch {
+        fn visit(&self, v: &mut Visitor<'_, f64>) {
+            v.module("left", &self.left);
+            v.module("right", &self.right);
+        }
+        fn visit_mut(&mut self, v: &mut VisitorMut<'_, f64>) {
+            v.module("left", &mut self.left);
+            v.module("right", &mut self.right);
+        }
+        fn forward<'t>(
+            &self,
+            x: Var<'t, f64>,
+            p: &mut Params<'t, f64>,
+        ) -> crate::Result<Var<'t, f64>> {
+            self.left.forward(x, p)? + self.right.forward(x, p)?
+        }
+    }
+
+    fn two_branch(seed: u32) -> TwoBranch {
+        let mut rng = NumpyRandom::seed(seed);
+        TwoBranch {
+            left: Linear::new(3, 2, true, Init::Torch, &mut rng).unwrap(),
+            right: Sequential::new()
+                .add(Linear::new(3, 5, true, Init::Torch, &mut rng).unwrap())
+                .add(crate::nn::Activation::Relu)
+                .add(Linear::new(5, 2, false, Init::Torch, &mut rng).unwrap()),
+        }
+    }
+
+    fn bits(m: &TwoBranch) -> Vec<(String, Vec<u64>)> {
+        m.named_parameters()
+            .into_iter()
+            .map(|(n, t)| (n, t.data().iter().map(|v| v.to_bits()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn any_module_round_trips_bit_for_bit() {
+        let dir = TempDir::new("module");
+        let path = dir.join("m.safetensors");
+        let saved = two_branch(1);
+        save_module(&path, &saved).unwrap();
+        let mut back = two_branch(2);
+        assert_ne!(bits(&back), bits(&saved));
+        load_module(&path, &mut back).unwrap();
+        assert_eq!(bits(&back), bits(&saved));
+        let file = load_model(&path).unwrap();
+        let names: Vec<&str> = file.tensors.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "left.bias",
+                "left.weight",
+                "right.0.bias",
+                "right.0.weight",
+                "right.2.weight"
+            ]
+        );
+        assert_eq!(file.meta, None);
+        // A model file of an MLP loads into any module with its names.
+        let mlp = crate::nn::Mlp::<f32>::new(
+            &[3, 4, 2],
+            crate::nn::Activation::Relu,
+            true,
+            crate::nn::Init::Torch,
+            0,
+        )
+        .unwrap();
+        save_module(&path, &mlp).unwrap();
+        let mut seq = Sequential::<f32>::from(
+            crate::nn::Mlp::new(
+                &[3, 4, 2],
+                crate::nn::Activation::Relu,
+                true,
+                Init::Torch,
+                9,
+            )
+            .unwrap(),
+        );
+        load_module(&path, &mut seq).unwrap();
+        assert_eq!(seq.named_parameters(), mlp.named_params());
+    }
+
+    #[test]
+    fn a_file_that_does_not_fit_names_the_tensor_and_changes_nothing() {
+        let dir = TempDir::new("module-bad");
+        let path = dir.join("m.safetensors");
+        let mut m = two_branch(1);
+        let before = bits(&m);
+        let p = path.display();
+
+        let mut other = two_branch(3);
+        other.right = Sequential::new()
+            .add(Linear::new(3, 5, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+        save_module(&path, &other).unwrap();
+        let err = load_module(&path, &mut m).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{p}: missing tensor right.2.weight, expected for the module")
+        );
+
+        let mut wider = two_branch(3);
+        wider.left = Linear::new(3, 2, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap();
+        wider.right = Sequential::new()
+            .add(Linear::new(3, 6, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap())
+            .add(crate::nn::Activation::Relu)
+            .add(Linear::new(6, 2, false, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+        save_module(&path, &wider).unwrap();
+        let err = load_module(&path, &mut m).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{p}: tensor right.0.weight has shape [6, 3], expected [5, 3] for the module")
+        );
+
+        let mut extra = two_branch(4);
+        extra.right.push(crate::nn::Activation::Relu);
+        extra
+            .right
+            .push(Linear::new(2, 2, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+        save_module(&path, &extra).unwrap();
+        let err = load_module(&path, &mut m).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{p}: unexpected tensor right.4.bias for the module")
+        );
+        assert_eq!(bits(&m), before);
+    }
+}
