@@ -599,4 +599,38 @@ mod tests {
             other => panic!("expected a non-finite parameter, got {other:?}"),
         }
     }
+
+    /// A user's module trains through the same loop; an MLP and its
+    /// `Sequential` train to the same bits.
+    #[test]
+    fn any_module_trains_and_a_sequential_matches_its_mlp() {
+        use crate::data::LoadOptions;
+        use crate::nn::{Activation, Init, Sequential};
+        use crate::optim::{OptimConfig, OptimKind};
+        let data = Dataset::load("moons", &LoadOptions::default()).unwrap();
+        let opts = LoopOptions {
+            loss: Loss::CrossEntropy,
+            batch_size: 32,
+            shuffle: true,
+            seed: 1,
+        };
+        let mlp = Mlp::<f64>::new(&[2, 8, 2], Activation::Tanh, true, Init::Torch, 0).unwrap();
+        let optim = || Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.02));
+        let mut a = Trainer::new(mlp.clone(), optim(), opts.clone(), None);
+        let mut b = Trainer::new(Sequential::from(mlp), optim(), opts, None);
+        assert_eq!(b.weight_count(), 2);
+        let mut first = None;
+        for epoch in 1..=5 {
+            let ra = a.epoch(&data, epoch, &mut |_, _, _| {}).unwrap();
+            let rb = b.epoch(&data, epoch, &mut |_, _, _| {}).unwrap();
+            assert_eq!(ra.train_loss.to_bits(), rb.train_loss.to_bits());
+            assert_eq!(ra.grad_norms, rb.grad_norms);
+            first.get_or_insert(rb.train_loss);
+        }
+        assert_eq!(a.model.named_params(), b.model.named_parameters());
+        let eval = b.evaluate(&data).unwrap();
+        assert_eq!(eval, a.evaluate(&data).unwrap());
+        assert!(eval.loss < first.unwrap(), "{} vs {first:?}", eval.loss);
+        assert!(eval.accuracy.unwrap() > 0.8, "{eval:?}");
+    }
 }
