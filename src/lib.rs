@@ -38,8 +38,8 @@
 //! | [`graph`] | the recorded graph as DOT, or as SVG laid out by us |
 //! | [`notebook`] | the seed notebook's network, recorded on a tape with its names |
 //! | [`walkthrough`] | the notebook replayed and explained from the observed backward pass |
-//! | [`nn`] | `Linear` (PyTorch layout), `Mlp` of any depth, activations, losses, initialisers |
-//! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules |
+//! | [`nn`] | the `Module` trait (named parameters, PyTorch names), `Linear` (PyTorch layout), `Sequential`, `Mlp` of any depth, activations, losses, initialisers |
+//! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules, state keyed by parameter name |
 //! | [`data`] | CSV (plain or gzipped), MNIST IDX, generated 2-D sets; batching and shuffling |
 //! | [`train`] | the training loop, per-epoch metrics, evaluation |
 //! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |

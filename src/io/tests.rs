@@ -819,9 +819,9 @@ mod any_module {
         TwoBranch {
             left: Linear::new(3, 2, true, Init::Torch, &mut rng).unwrap(),
             right: Sequential::new()
-                .add(Linear::new(3, 5, true, Init::Torch, &mut rng).unwrap())
-                .add(crate::nn::Activation::Relu)
-                .add(Linear::new(5, 2, false, Init::Torch, &mut rng).unwrap()),
+                .layer(Linear::new(3, 5, true, Init::Torch, &mut rng).unwrap())
+                .layer(crate::nn::Activation::Relu)
+                .layer(Linear::new(5, 2, false, Init::Torch, &mut rng).unwrap()),
         }
     }
 
@@ -889,7 +889,7 @@ mod any_module {
 
         let mut other = two_branch(3);
         other.right = Sequential::new()
-            .add(Linear::new(3, 5, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+            .layer(Linear::new(3, 5, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
         save_module(&path, &other).unwrap();
         let err = load_module(&path, &mut m).unwrap_err().to_string();
         assert_eq!(
@@ -900,9 +900,9 @@ mod any_module {
         let mut wider = two_branch(3);
         wider.left = Linear::new(3, 2, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap();
         wider.right = Sequential::new()
-            .add(Linear::new(3, 6, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap())
-            .add(crate::nn::Activation::Relu)
-            .add(Linear::new(6, 2, false, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+            .layer(Linear::new(3, 6, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap())
+            .layer(crate::nn::Activation::Relu)
+            .layer(Linear::new(6, 2, false, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
         save_module(&path, &wider).unwrap();
         let err = load_module(&path, &mut m).unwrap_err().to_string();
         assert_eq!(

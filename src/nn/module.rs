@@ -430,9 +430,9 @@ impl<T: Float> Module<T> for Activation {
 /// # fn main() -> backprop::Result<()> {
 /// let mut rng = backprop::rng::NumpyRandom::seed(0);
 /// let net = Sequential::new()
-///     .add(Linear::<f32>::new(2, 8, true, Init::Torch, &mut rng)?)
-///     .add(Activation::Tanh)
-///     .add(Linear::new(8, 1, false, Init::Torch, &mut rng)?);
+///     .layer(Linear::<f32>::new(2, 8, true, Init::Torch, &mut rng)?)
+///     .layer(Activation::Tanh)
+///     .layer(Linear::new(8, 1, false, Init::Torch, &mut rng)?);
 /// let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["0.weight", "0.bias", "2.weight"]);
 /// # Ok(()) }
@@ -454,7 +454,7 @@ impl<T: Float> Sequential<T> {
     }
 
     /// Appends `m` (child number [`Sequential::len`]).
-    pub fn add(mut self, m: impl Module<T> + Send + Sync + 'static) -> Self {
+    pub fn layer(mut self, m: impl Module<T> + Send + Sync + 'static) -> Self {
         self.push(m);
         self
     }
@@ -596,10 +596,10 @@ mod tests {
         let mut rng = NumpyRandom::seed(3);
         Net {
             encoder: Sequential::new()
-                .add(Linear::new(3, 4, true, Init::Torch, &mut rng).unwrap())
-                .add(Activation::Tanh)
-                .add(Linear::new(4, 4, true, Init::Torch, &mut rng).unwrap())
-                .add(Activation::Gelu),
+                .layer(Linear::new(3, 4, true, Init::Torch, &mut rng).unwrap())
+                .layer(Activation::Tanh)
+                .layer(Linear::new(4, 4, true, Init::Torch, &mut rng).unwrap())
+                .layer(Activation::Gelu),
             head: Linear::new(4, 2, false, Init::Torch, &mut rng).unwrap(),
         }
     }
