@@ -633,4 +633,41 @@ mod tests {
         assert!(eval.loss < first.unwrap(), "{} vs {first:?}", eval.loss);
         assert!(eval.accuracy.unwrap() > 0.8, "{eval:?}");
     }
+
+    /// The replayed step of any module is its tape step, bit for bit.
+    #[test]
+    fn a_sequential_replays_its_tape_step() {
+        use crate::data::LoadOptions;
+        use crate::nn::{Activation, Init, Sequential};
+        use crate::optim::{OptimConfig, OptimKind};
+        let data = Dataset::load("circles", &LoadOptions::default()).unwrap();
+        let opts = LoopOptions {
+            loss: Loss::CrossEntropy,
+            batch_size: 16,
+            shuffle: false,
+            seed: 0,
+        };
+        let net = || {
+            let mlp = Mlp::<f32>::new(&[2, 6, 6, 2], Activation::Relu, true, Init::Torch, 3);
+            Sequential::from(mlp.unwrap())
+        };
+        let optim = || Optimizer::new(OptimConfig::new(OptimKind::Momentum, 0.05));
+        let mut taped = Trainer::new(net(), optim(), opts.clone(), None);
+        let mut replayed = Trainer::new(net(), optim(), opts, None);
+        let mut norms = vec![0.0; 3];
+        for b in 0..4 {
+            let idx: Vec<usize> = (b * 16..(b + 1) * 16).collect();
+            let (a, _) = taped.train_batch(&data, &idx, &mut norms).unwrap();
+            let r = replayed.replayed_step(&data, &idx).unwrap();
+            assert_eq!(a.to_bits(), r.to_bits(), "batch {b}");
+        }
+        assert_eq!(
+            taped.model.named_parameters(),
+            replayed.model.named_parameters()
+        );
+        assert_eq!(
+            replayed.evaluate_replayed(&data).unwrap(),
+            taped.evaluate(&data).unwrap()
+        );
+    }
 }
