@@ -7,7 +7,6 @@
 
 use backprop::data::{Dataset, LoadOptions};
 use backprop::io::{load_module, save_module};
-use backprop::nn::{Linear, Module, Params, Visitor, VisitorMut};
 use backprop::prelude::*;
 use backprop::rng::NumpyRandom;
 

@@ -106,7 +106,9 @@ pub use error::{Error, Result};
 /// What most programs using the library need, in one `use backprop::prelude::*;`.
 pub mod prelude {
     pub use crate::data::{Dataset, LoadOptions};
-    pub use crate::nn::{Activation, Init, Linear, Loss, Mlp, Module, Params, Sequential};
+    pub use crate::nn::{
+        Activation, Init, Linear, Loss, Mlp, Module, Params, Sequential, Visitor, VisitorMut,
+    };
     pub use crate::optim::{OptimConfig, OptimKind, Optimizer};
     pub use crate::train::{LoopOptions, Trainer};
     pub use crate::{Error, Float, Grads, Result, Tape, Tensor, Var};
