@@ -305,15 +305,9 @@ impl<T: Float> Mlp<T> {
     }
 
     /// Parameters with PyTorch `nn.Sequential` names: layer `i` is module `2i`.
+    /// ([`Module::named_parameters`] of the network as a [`Module`].)
     pub fn named_params(&self) -> Vec<(String, Tensor<T>)> {
-        let mut out = Vec::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            out.push((format!("{}.weight", 2 * i), l.weight.clone()));
-            if let Some(b) = &l.bias {
-                out.push((format!("{}.bias", 2 * i), b.clone()));
-            }
-        }
-        out
+        Module::named_parameters(self)
     }
 
     /// The parameters in [`Mlp::named_params`] order, mutable, without allocating.
