@@ -38,8 +38,8 @@
 //! | [`graph`] | the recorded graph as DOT, or as SVG laid out by us |
 //! | [`notebook`] | the seed notebook's network, recorded on a tape with its names |
 //! | [`walkthrough`] | the notebook replayed and explained from the observed backward pass |
-//! | [`nn`] | `Linear` (PyTorch layout), `Mlp` of any depth, activations, losses, initialisers |
-//! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules |
+//! | [`nn`] | the `Module` trait (named parameters, PyTorch names), `Linear` (PyTorch layout), `Sequential`, `Mlp` of any depth, activations, losses, initialisers |
+//! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules, state keyed by parameter name |
 //! | [`data`] | CSV (plain or gzipped), MNIST IDX, generated 2-D sets; batching and shuffling |
 //! | [`train`] | the training loop, per-epoch metrics, evaluation |
 //! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |
@@ -106,7 +106,9 @@ pub use error::{Error, Result};
 /// What most programs using the library need, in one `use backprop::prelude::*;`.
 pub mod prelude {
     pub use crate::data::{Dataset, LoadOptions};
-    pub use crate::nn::{Activation, Init, Linear, Loss, Mlp};
+    pub use crate::nn::{
+        Activation, Init, Linear, Loss, Mlp, Module, Params, Sequential, Visitor, VisitorMut,
+    };
     pub use crate::optim::{OptimConfig, OptimKind, Optimizer};
     pub use crate::train::{LoopOptions, Trainer};
     pub use crate::{Error, Float, Grads, Result, Tape, Tensor, Var};

@@ -47,8 +47,10 @@ pub struct Checkpoint<T: Float> {
     pub params: Vec<(String, Tensor<T>)>,
     /// The architecture and training settings.
     pub meta: ModelMeta,
-    /// The optimiser: its rule and hyper-parameters, step count, and one state
-    /// slot list per parameter, in the order of `params`.
+    /// The optimiser: its rule and hyper-parameters, step count, and its
+    /// state keyed by parameter name ([`Optimizer::names`]; a loaded
+    /// checkpoint names them in the order of `params`; an optimiser used
+    /// positionally, without names, is saved in the order of `params`).
     pub optimizer: Optimizer<T>,
     /// The rest of the training state.
     pub state: TrainState,
@@ -158,6 +160,16 @@ fn state_tensors<T: Float>(
     let slots = optim.config.slots();
     let mut out = Vec::new();
     for (i, (name, _)) in params.iter().enumerate() {
+        // Keyed by name once the optimiser knows its parameters' names;
+        // by position before (the positional API).
+        let i = if optim.names.is_empty() {
+            i
+        } else {
+            match optim.names.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => continue,
+            }
+        };
         for (slot, list) in slots.iter().zip([&optim.first, &optim.second]) {
             if let Some(Some(t)) = list.get(i) {
                 out.push((optim_state_name(name, slot), t.clone()));
@@ -180,6 +192,7 @@ fn restore_optimizer<T: Float>(
     optim.steps = state.optimizer_steps;
     optim.first = vec![None; params.len()];
     optim.second = vec![None; params.len()];
+    optim.names = params.iter().map(|(n, _)| n.clone()).collect();
     let slots = state.optimizer.slots();
     let kind = state.optimizer.kind.name();
     for (i, (name, p)) in params.iter().enumerate() {

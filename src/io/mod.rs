@@ -48,7 +48,9 @@ pub use checkpoint::{
 };
 pub use error::IoError;
 pub use meta::{from_text as meta_from_text, GeneratedMeta, ModelMeta, META_KEY, META_VERSION};
-pub use model::{expected_params, load_model, mlp_params, save_model, ModelFile};
+pub use model::{
+    expected_params, load_model, load_module, mlp_params, save_model, save_module, ModelFile,
+};
 pub use tensors::AnyTensor;
 
 /// The prefix of optimiser tensors in a checkpoint (`optim.state.0.weight.exp_avg`).

@@ -1,4 +1,5 @@
-//! Model files: [`save_model`], [`load_model`] and [`mlp_params`].
+//! Model files: [`save_model`], [`load_model`] and [`mlp_params`] for an
+//! MLP with its metadata; [`save_module`] and [`load_module`] for any [`Module`].
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,6 +9,7 @@ use super::meta::{self, arch};
 use super::tensors::Encoded;
 use super::{linear_name, write_atomic, AnyTensor, IoError, ModelMeta, OPTIM_PREFIX};
 use crate::float::Float;
+use crate::nn::{Module, Visitor, VisitorMut};
 use crate::tensor::Tensor;
 
 /// A loaded model file: its tensors in their stored dtype and, for our own
@@ -234,4 +236,90 @@ fn check_dtypes(path: &Path, file: &ModelFile) -> Result<(), IoError> {
         )),
         None => Ok(()),
     }
+}
+
+/// Saves any [`Module`]'s parameters to `path` atomically, under their
+/// `state_dict` names ([`Module::visit`]), in `T`'s dtype, with PyTorch's
+/// `"format": "pt"` metadata: `safetensors.torch.load_file` reads it into a
+/// PyTorch module with the same names.
+///
+/// ```
+/// use backprop::io::{load_module, save_module};
+/// use backprop::nn::{Activation, Init, Mlp, Module};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = std::env::temp_dir().join(format!("backprop-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("net.safetensors");
+/// let net = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, true, Init::Torch, 0)?;
+/// save_module(&path, &net)?;
+/// let mut back = Mlp::<f32>::new(&[2, 4, 1], Activation::Tanh, true, Init::Torch, 1)?;
+/// load_module(&path, &mut back)?;
+/// assert_eq!(back, net);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
+pub fn save_module<T: Float, M: Module<T> + ?Sized>(path: &Path, m: &M) -> Result<(), IoError> {
+    let tensors = encode_all(&m.named_parameters(), "");
+    let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
+    let bytes = format::encode(path, &tensors, metadata)?;
+    write_atomic(path, &bytes)
+}
+
+/// Loads every parameter of `m` from a safetensors file (ours, from
+/// [`save_module`] or [`save_model`], or PyTorch's `save_file` of a
+/// `state_dict`), converting to `T`.
+///
+/// The file must hold exactly the module's parameters (tensors under
+/// `optim.`, a checkpoint's optimiser state, are ignored) with their shapes;
+/// otherwise the error names the first tensor that does not fit
+/// (`m.safetensors: tensor 0.weight has shape [4, 2], expected [8, 2] for
+/// the module`) and `m` is left as it was. Errors like [`load_model`] for a
+/// file that is not a valid model file.
+pub fn load_module<T: Float, M: Module<T> + ?Sized>(path: &Path, m: &mut M) -> Result<(), IoError> {
+    let (file, _) = load_with_metadata(path)?;
+    let arch = "the module".to_string();
+    let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut name = String::new();
+    m.visit(&mut Visitor::new(&mut name, &mut |n, t| {
+        expected.push((n.to_string(), t.dims().to_vec()))
+    }));
+    for (name, shape) in &expected {
+        match file.get(name) {
+            None => {
+                return Err(IoError::MissingTensor {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    arch,
+                })
+            }
+            Some(t) if t.dims() != shape.as_slice() => {
+                return Err(IoError::WrongShape {
+                    path: path.to_path_buf(),
+                    name: name.clone(),
+                    got: t.dims().to_vec(),
+                    expected: shape.clone(),
+                    arch,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    let unexpected = file
+        .tensors
+        .iter()
+        .find(|(n, _)| !n.starts_with(OPTIM_PREFIX) && !expected.iter().any(|(e, _)| e == n));
+    if let Some((name, _)) = unexpected {
+        return Err(IoError::UnexpectedTensor {
+            path: path.to_path_buf(),
+            name: name.clone(),
+            arch,
+        });
+    }
+    name.clear();
+    m.visit_mut(&mut VisitorMut::new(&mut name, &mut |n, t| {
+        if let Some(stored) = file.get(n) {
+            *t = stored.to_float();
+        }
+    }));
+    Ok(())
 }

@@ -783,3 +783,189 @@ fn checkpoint_state_errors_name_the_file() {
         "{err}"
     );
 }
+
+/// A module that is not an MLP: two branches summed.
+mod any_module {
+    use super::*;
+    use crate::nn::{Init, Linear, Module, Params, Sequential, Visitor, VisitorMut};
+    use crate::rng::NumpyRandom;
+    use crate::tape::Var;
+
+    struct TwoBranch {
+        left: Linear<f64>,
+        right: Sequential<f64>,
+    }
+
+    impl Module<f64> for TwoBranch {
+        fn visit(&self, v: &mut Visitor<'_, f64>) {
+            v.module("left", &self.left);
+            v.module("right", &self.right);
+        }
+        fn visit_mut(&mut self, v: &mut VisitorMut<'_, f64>) {
+            v.module("left", &mut self.left);
+            v.module("right", &mut self.right);
+        }
+        fn forward<'t>(
+            &self,
+            x: Var<'t, f64>,
+            p: &mut Params<'t, f64>,
+        ) -> crate::Result<Var<'t, f64>> {
+            self.left.forward(x, p)? + self.right.forward(x, p)?
+        }
+    }
+
+    fn two_branch(seed: u32) -> TwoBranch {
+        let mut rng = NumpyRandom::seed(seed);
+        TwoBranch {
+            left: Linear::new(3, 2, true, Init::Torch, &mut rng).unwrap(),
+            right: Sequential::new()
+                .layer(Linear::new(3, 5, true, Init::Torch, &mut rng).unwrap())
+                .layer(crate::nn::Activation::Relu)
+                .layer(Linear::new(5, 2, false, Init::Torch, &mut rng).unwrap()),
+        }
+    }
+
+    fn bits(m: &TwoBranch) -> Vec<(String, Vec<u64>)> {
+        m.named_parameters()
+            .into_iter()
+            .map(|(n, t)| (n, t.data().iter().map(|v| v.to_bits()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn any_module_round_trips_bit_for_bit() {
+        let dir = TempDir::new("module");
+        let path = dir.join("m.safetensors");
+        let saved = two_branch(1);
+        save_module(&path, &saved).unwrap();
+        let mut back = two_branch(2);
+        assert_ne!(bits(&back), bits(&saved));
+        load_module(&path, &mut back).unwrap();
+        assert_eq!(bits(&back), bits(&saved));
+        let file = load_model(&path).unwrap();
+        let names: Vec<&str> = file.tensors.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "left.bias",
+                "left.weight",
+                "right.0.bias",
+                "right.0.weight",
+                "right.2.weight"
+            ]
+        );
+        assert_eq!(file.meta, None);
+        // A model file of an MLP loads into any module with its names.
+        let mlp = crate::nn::Mlp::<f32>::new(
+            &[3, 4, 2],
+            crate::nn::Activation::Relu,
+            true,
+            crate::nn::Init::Torch,
+            0,
+        )
+        .unwrap();
+        save_module(&path, &mlp).unwrap();
+        let mut seq = Sequential::<f32>::from(
+            crate::nn::Mlp::new(
+                &[3, 4, 2],
+                crate::nn::Activation::Relu,
+                true,
+                Init::Torch,
+                9,
+            )
+            .unwrap(),
+        );
+        load_module(&path, &mut seq).unwrap();
+        assert_eq!(seq.named_parameters(), mlp.named_params());
+    }
+
+    #[test]
+    fn a_file_that_does_not_fit_names_the_tensor_and_changes_nothing() {
+        let dir = TempDir::new("module-bad");
+        let path = dir.join("m.safetensors");
+        let mut m = two_branch(1);
+        let before = bits(&m);
+        let p = path.display();
+
+        let mut other = two_branch(3);
+        other.right = Sequential::new()
+            .layer(Linear::new(3, 5, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+        save_module(&path, &other).unwrap();
+        let err = load_module(&path, &mut m).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{p}: missing tensor right.2.weight, expected for the module")
+        );
+
+        let mut wider = two_branch(3);
+        wider.left = Linear::new(3, 2, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap();
+        wider.right = Sequential::new()
+            .layer(Linear::new(3, 6, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap())
+            .layer(crate::nn::Activation::Relu)
+            .layer(Linear::new(6, 2, false, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+        save_module(&path, &wider).unwrap();
+        let err = load_module(&path, &mut m).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{p}: tensor right.0.weight has shape [6, 3], expected [5, 3] for the module")
+        );
+
+        let mut extra = two_branch(4);
+        extra.right.push(crate::nn::Activation::Relu);
+        extra
+            .right
+            .push(Linear::new(2, 2, true, Init::Torch, &mut NumpyRandom::seed(0)).unwrap());
+        save_module(&path, &extra).unwrap();
+        let err = load_module(&path, &mut m).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("{p}: unexpected tensor right.4.bias for the module")
+        );
+        assert_eq!(bits(&m), before);
+    }
+}
+
+/// The optimiser's state, keyed by name, survives a checkpoint: training on
+/// after a save and load gives the bits of training on without one.
+#[test]
+fn named_optimizer_state_survives_a_checkpoint() {
+    use crate::nn::{Activation, Init, Loss, Mlp, Module, Params};
+    use crate::tape::Tape;
+    let dir = TempDir::new("named-state");
+    let path = dir.join("ck.safetensors");
+    let x = Tensor::from_rows(&[[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]).unwrap();
+    let y = [0usize, 1, 1];
+    let step = |mlp: &mut Mlp<f64>, opt: &mut Optimizer<f64>| {
+        let tape = Tape::new();
+        let mut p = Params::new(&tape);
+        let logits = Module::forward(&*mlp, tape.constant(&x), &mut p).unwrap();
+        let loss = Mlp::loss(logits, tape.labels(&y), Loss::CrossEntropy).unwrap();
+        opt.backward_step(mlp, &p, loss).unwrap();
+    };
+    let mut mlp = Mlp::<f64>::new(&[2, 4, 2], Activation::Relu, true, Init::Torch, 0).unwrap();
+    let mut opt = Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.01));
+    for _ in 0..3 {
+        step(&mut mlp, &mut opt);
+    }
+    let ck = Checkpoint {
+        params: mlp.named_params(),
+        meta: meta(&[2, 4, 2], "F64"),
+        optimizer: opt.clone(),
+        state: train_state(1),
+    };
+    save_checkpoint(&path, &ck).unwrap();
+    let back = load_checkpoint::<f64>(&path).unwrap();
+    assert_eq!(back.optimizer.names, opt.names);
+    for name in &opt.names {
+        for slot in ["exp_avg", "exp_avg_sq"] {
+            assert_eq!(back.optimizer.state(name, slot), opt.state(name, slot));
+        }
+    }
+    let mut resumed = Mlp::from_params(back.params, Activation::Relu, true);
+    let mut resumed_opt = back.optimizer;
+    for _ in 0..2 {
+        step(&mut mlp, &mut opt);
+        step(&mut resumed, &mut resumed_opt);
+    }
+    assert_eq!(bits(&resumed.named_params()), bits(&mlp.named_params()));
+}

@@ -4,8 +4,10 @@
 //! from the ordinary backward sweep.
 
 mod init;
+mod module;
 
 pub use init::Init;
+pub use module::{Module, Params, Sequential, Visitor, VisitorMut};
 
 use std::fmt;
 use std::str::FromStr;
@@ -142,6 +144,48 @@ pub struct Linear<T: Float> {
 }
 
 impl<T: Float> Linear<T> {
+    /// A layer from `fan_in` to `fan_out` features, with a bias or not,
+    /// drawn by `init` from `rng` (PyTorch's default is [`Init::Torch`]).
+    /// Sizes too large for memory are an error.
+    ///
+    /// ```
+    /// use backprop::nn::{Init, Linear};
+    /// let mut rng = backprop::rng::NumpyRandom::seed(0);
+    /// let l = Linear::<f32>::new(3, 2, true, Init::Torch, &mut rng).unwrap();
+    /// assert_eq!((l.weight.dims(), l.bias.unwrap().dims()), (&[2, 3][..], &[2][..]));
+    /// ```
+    pub fn new(
+        fan_in: usize,
+        fan_out: usize,
+        bias: bool,
+        init: Init,
+        rng: &mut NumpyRandom,
+    ) -> Result<Self> {
+        init.linear(rng, fan_in, fan_out, bias, Activation::Relu)
+    }
+
+    /// A layer from its weight `[out, in]` and optional bias `[out]`;
+    /// other shapes are an [`ErrorKind::BadShape`] error (op `"Linear"`).
+    #[track_caller]
+    pub fn from_tensors(weight: Tensor<T>, bias: Option<Tensor<T>>) -> Result<Self> {
+        let why = match (weight.dims(), bias.as_ref().map(|b| b.dims())) {
+            ([_, _], None) => None,
+            ([out, _], Some([b])) if b == out => None,
+            ([out, _], Some(b)) => Some(format!("bias has shape {b:?}, expected [{out}]")),
+            _ => Some("the weight must be [out, in]".to_string()),
+        };
+        match why {
+            None => Ok(Linear { weight, bias }),
+            Some(why) => Err(ErrorKind::BadShape {
+                op: "Linear",
+                shape: weight.shape(),
+                why,
+                location: std::panic::Location::caller(),
+            }
+            .into()),
+        }
+    }
+
     /// Input width.
     pub fn fan_in(&self) -> usize {
         self.weight.dims()[1]
@@ -261,15 +305,9 @@ impl<T: Float> Mlp<T> {
     }
 
     /// Parameters with PyTorch `nn.Sequential` names: layer `i` is module `2i`.
+    /// ([`Module::named_parameters`] of the network as a [`Module`].)
     pub fn named_params(&self) -> Vec<(String, Tensor<T>)> {
-        let mut out = Vec::new();
-        for (i, l) in self.layers.iter().enumerate() {
-            out.push((format!("{}.weight", 2 * i), l.weight.clone()));
-            if let Some(b) = &l.bias {
-                out.push((format!("{}.bias", 2 * i), b.clone()));
-            }
-        }
-        out
+        Module::named_parameters(self)
     }
 
     /// The parameters in [`Mlp::named_params`] order, mutable, without allocating.

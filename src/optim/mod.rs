@@ -1,11 +1,37 @@
 //! Optimisers with PyTorch's update rules, operation for operation (so that
 //! f64 training matches PyTorch to rounding): `SGD` (momentum, Nesterov,
 //! weight decay), `Adam` (L2 weight decay) and `AdamW` (decoupled).
+//!
+//! The state is keyed by parameter name: [`Optimizer::step_module`] walks a
+//! [`Module`]'s parameters by name and applies each one's gradient, and
+//! [`Optimizer::backward_step`] runs the backward pass first (candle's
+//! `opt.backward_step(&loss)`):
+//!
+//! ```
+//! use backprop::nn::{Linear, Module, Params};
+//! use backprop::prelude::*;
+//! # fn main() -> backprop::Result<()> {
+//! let mut layer = Linear::<f64>::from_tensors(Tensor::from_rows(&[[1.0, 1.0]])?, None)?;
+//! let mut opt = Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.1));
+//! let x = Tensor::from_rows(&[[1.0, 2.0], [-1.0, 0.5]])?;
+//! for _ in 0..3 {
+//!     let tape = Tape::new();
+//!     let mut p = Params::new(&tape);
+//!     let y = layer.forward(tape.constant(&x), &mut p)?;
+//!     let loss = y.mul(y)?.mean();
+//!     opt.backward_step(&mut layer, &p, loss)?;
+//! }
+//! assert_eq!(opt.names, ["weight"]);
+//! assert!(opt.state("weight", "exp_avg").is_some());
+//! # Ok(()) }
+//! ```
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::float::Float;
+use crate::nn::{Module, Params, VisitorMut};
+use crate::tape::{Grads, Var};
 use crate::tensor::Tensor;
 
 /// Which update rule (stored in checkpoints by its CLI name: `"adamw"`).
@@ -145,6 +171,16 @@ pub struct Optimizer<T: Float> {
     pub first: Vec<Option<Tensor<T>>>,
     /// Second moments (Adam), one per parameter once used.
     pub second: Vec<Option<Tensor<T>>>,
+    /// The parameters' names, the keys of the state: `names[i]` owns
+    /// `first[i]` and `second[i]`. Empty for positional use
+    /// ([`Optimizer::step`]); filled by [`Optimizer::step_module`] or a
+    /// loaded checkpoint.
+    pub names: Vec<String>,
+    /// Visiting position → state index, resolved by name once (at the
+    /// first named step) and checked by name at every step.
+    order: Vec<usize>,
+    /// The buffer the named step builds names in (reused: no allocation).
+    name_buf: String,
 }
 
 impl<T: Float> Optimizer<T> {
@@ -155,7 +191,88 @@ impl<T: Float> Optimizer<T> {
             steps: 0,
             first: Vec::new(),
             second: Vec::new(),
+            names: Vec::new(),
+            order: Vec::new(),
+            name_buf: String::new(),
         }
+    }
+
+    /// One update of every parameter of `module` that has a gradient in
+    /// `grads` (found through `params`, the [`Params`] its forward pass
+    /// used); parameters without one are left alone, as PyTorch skips a
+    /// `None` grad. The state is keyed by the parameters' names: they are
+    /// resolved to state slots at the first step (new names get fresh
+    /// state) and only compared afterwards, so a steady-state step
+    /// allocates nothing.
+    pub fn step_module<M: Module<T> + ?Sized>(
+        &mut self,
+        module: &mut M,
+        params: &Params<'_, T>,
+        grads: &Grads<T>,
+    ) {
+        self.steps += 1;
+        let mut name = std::mem::take(&mut self.name_buf);
+        name.clear();
+        let mut k = 0;
+        module.visit_mut(&mut VisitorMut::new(&mut name, &mut |n, p| {
+            if let Some(g) = params.grad(grads, p) {
+                let i = self.slot(k, n);
+                self.update(i, p, g);
+            }
+            k += 1;
+        }));
+        self.name_buf = name;
+    }
+
+    /// Runs the backward pass from `loss` (on `params`' tape), then
+    /// [`Optimizer::step_module`]; the gradients' buffers go back to the tape.
+    pub fn backward_step<'t, M: Module<T> + ?Sized>(
+        &mut self,
+        module: &mut M,
+        params: &Params<'t, T>,
+        loss: Var<'t, T>,
+    ) -> crate::Result<()> {
+        let tape = params.tape();
+        let grads = tape.backward(loss)?;
+        self.step_module(module, params, &grads);
+        tape.recycle(grads);
+        Ok(())
+    }
+
+    /// The state slot `slot` (a name from [`OptimConfig::slots`], such as
+    /// `"exp_avg"`) of the parameter called `name`, once a step made it.
+    pub fn state(&self, name: &str, slot: &str) -> Option<&Tensor<T>> {
+        let i = self.names.iter().position(|n| n == name)?;
+        let list = match self.config.slots().iter().position(|s| *s == slot)? {
+            0 => &self.first,
+            _ => &self.second,
+        };
+        list.get(i)?.as_ref()
+    }
+
+    /// The state index of the parameter visited `k`-th, called `name`.
+    fn slot(&mut self, k: usize, name: &str) -> usize {
+        if let Some(&i) = self.order.get(k) {
+            if self.names.get(i).is_some_and(|n| n == name) {
+                return i;
+            }
+        }
+        let i = match self.names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                // Positional state from before any name took the next slot.
+                self.names.push(name.to_string());
+                self.names.len() - 1
+            }
+        };
+        if self.order.len() <= k {
+            self.order.resize(k + 1, usize::MAX);
+        }
+        self.order[k] = i;
+        let n = self.names.len().max(self.first.len());
+        self.first.resize_with(n, || None);
+        self.second.resize_with(n, || None);
+        i
     }
 
     /// One update of every parameter from its gradient.
@@ -285,5 +402,111 @@ impl<T: Float> Optimizer<T> {
             let denom = vv.sqrt() / bc2_sqrt + eps;
             *pv += -step_size * *mv / denom;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::{Activation, Init, Loss, Mlp};
+    use crate::tape::Tape;
+
+    fn batch() -> (Tensor<f64>, Vec<usize>) {
+        let x = Tensor::from_rows(&[[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0], [0.0, 0.1]]).unwrap();
+        (x, vec![0, 1, 2, 1])
+    }
+
+    /// `steps` steps of `config` on an MLP, by name or by position.
+    fn train(config: OptimConfig, named: bool, steps: usize) -> (Mlp<f64>, Optimizer<f64>) {
+        let mut mlp = Mlp::<f64>::new(&[2, 5, 3], Activation::Tanh, true, Init::Torch, 4).unwrap();
+        let mut opt = Optimizer::new(config);
+        let (x, y) = batch();
+        for _ in 0..steps {
+            let tape = Tape::new();
+            if named {
+                let mut p = Params::new(&tape);
+                let logits = forward(&mlp, tape.constant(&x), &mut p);
+                let loss = Mlp::loss(logits, tape.labels(&y), Loss::CrossEntropy).unwrap();
+                opt.backward_step(&mut mlp, &p, loss).unwrap();
+            } else {
+                let vars = mlp.record(&tape);
+                let logits = mlp.forward(tape.constant(&x), &vars).unwrap();
+                let loss = Mlp::loss(logits, tape.labels(&y), Loss::CrossEntropy).unwrap();
+                let grads = tape.backward(loss).unwrap();
+                let g: Vec<&Tensor<f64>> = vars.iter().map(|v| grads.get(*v).unwrap()).collect();
+                let mut ps: Vec<&mut Tensor<f64>> = mlp.params_iter_mut().collect();
+                opt.step(&mut ps, &g);
+            }
+        }
+        (mlp, opt)
+    }
+
+    fn forward<'t>(m: &Mlp<f64>, x: Var<'t, f64>, p: &mut Params<'t, f64>) -> Var<'t, f64> {
+        Module::forward(m, x, p).unwrap()
+    }
+
+    fn bits(m: &Mlp<f64>) -> Vec<u64> {
+        m.named_params()
+            .iter()
+            .flat_map(|(_, t)| t.data().iter().map(|v| v.to_bits()))
+            .collect()
+    }
+
+    #[test]
+    fn the_named_step_is_the_positional_step_bit_for_bit() {
+        let mut sgd = OptimConfig::new(OptimKind::Momentum, 0.1);
+        sgd.nesterov = true;
+        sgd.weight_decay = 0.01;
+        let mut adam = OptimConfig::new(OptimKind::Adam, 0.01);
+        adam.weight_decay = 0.1;
+        for config in [
+            OptimConfig::new(OptimKind::Sgd, 0.5),
+            sgd,
+            adam,
+            OptimConfig::new(OptimKind::AdamW, 0.01),
+        ] {
+            let (by_name, named) = train(config, true, 4);
+            let (by_position, positional) = train(config, false, 4);
+            assert_eq!(bits(&by_name), bits(&by_position), "{config:?}");
+            assert_eq!(named.steps, 4);
+            assert_eq!(named.names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+            for (i, (name, _)) in by_name.named_params().iter().enumerate() {
+                for slot in config.slots() {
+                    let list = if *slot == config.slots()[0] {
+                        &positional.first
+                    } else {
+                        &positional.second
+                    };
+                    assert_eq!(named.state(name, slot), list[i].as_ref(), "{name} {slot}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn state_follows_the_name_when_the_order_changes() {
+        let config = OptimConfig::new(OptimKind::Adam, 0.01);
+        let (mut mlp, mut opt) = train(config, true, 2);
+        let before = opt.state("2.bias", "exp_avg").unwrap().clone();
+        // The same state under other positions: the names decide.
+        opt.names.reverse();
+        opt.first.reverse();
+        opt.second.reverse();
+        let (x, y) = batch();
+        let tape = Tape::new();
+        let mut p = Params::new(&tape);
+        let logits = forward(&mlp, tape.constant(&x), &mut p);
+        let loss = Mlp::loss(logits, tape.labels(&y), Loss::CrossEntropy).unwrap();
+        let grads = tape.backward(loss).unwrap();
+        let g = p
+            .grad(&grads, mlp.layers[1].bias.as_ref().unwrap())
+            .unwrap()
+            .data()[0];
+        opt.step_module(&mut mlp, &p, &grads);
+        let after = opt.state("2.bias", "exp_avg").unwrap();
+        // m ← m + (1 − β₁)(g − m)
+        let want = before.data()[0] + 0.1 * (g - before.data()[0]);
+        assert!((after.data()[0] - want).abs() < 1e-15);
+        assert_eq!(opt.names[0], "2.bias");
     }
 }

@@ -1,5 +1,10 @@
 //! The training loop: mini-batches through the tape, the optimiser step,
 //! per-epoch metrics, and evaluation (loss, accuracy, confusion matrix).
+//!
+//! [`Trainer`] trains any [`Module`] (an [`Mlp`] by default, the CLI's
+//! network): each step records the module's parameters and forward pass on a
+//! reused tape, runs the backward sweep, and hands the gradients to the
+//! optimiser by parameter name ([`Optimizer::step_module`]).
 
 use std::time::Instant;
 
@@ -9,9 +14,9 @@ use threads::ThreadPolicy;
 
 use crate::data::{batches, epoch_order, Dataset, Standardizer};
 use crate::float::Float;
-use crate::nn::{Loss, Mlp};
+use crate::nn::{Loss, Mlp, Module, Params, Visitor};
 use crate::optim::Optimizer;
-use crate::tape::{Tape, Var};
+use crate::tape::{NodeId, Tape, Var};
 use crate::tensor::{gemm, Tensor};
 
 /// What can stop training.
@@ -83,9 +88,12 @@ pub struct LoopOptions {
 }
 
 /// A model, its optimiser and a reusable tape: one object that trains.
-pub struct Trainer<T: Float> {
+///
+/// Any [`Module`] trains through the same loop; the playground's replayed
+/// steps ([`Trainer::replayed_step`]) are the [`Mlp`]'s.
+pub struct Trainer<T: Float, M: Module<T> = Mlp<T>> {
     /// The network.
-    pub model: Mlp<T>,
+    pub model: M,
     /// The optimiser and its state.
     pub optim: Optimizer<T>,
     /// Loop settings.
@@ -93,10 +101,11 @@ pub struct Trainer<T: Float> {
     /// Feature standardisation, applied to every batch.
     pub standardizer: Option<Standardizer>,
     tape: Tape<T>,
-    /// Capacity for the step's parameter handles, reused from step to step
-    /// (kept as plain pairs of words, the layout of a `Var`, so that the
-    /// trainer stays `Send` and can run on a pool thread).
-    vars: Vec<(usize, usize)>,
+    /// Capacity for the step's [`Params`], reused from step to step
+    /// ([`Params::with_buffer`]).
+    params: Vec<(usize, usize, NodeId)>,
+    /// The buffer parameter names are built in (reused).
+    name_buf: String,
     order: Vec<usize>,
     x: Vec<T>,
     y: Vec<T>,
@@ -110,7 +119,7 @@ pub struct Trainer<T: Float> {
 
 /// The nodes of a recorded forward pass that a step reads.
 struct Recorded<'t, T: Float> {
-    /// The parameter leaves, in [`Mlp::named_params`] order.
+    /// The parameter leaves, in [`Module::visit`] order.
     params: Vec<Var<'t, T>>,
     x: Var<'t, T>,
     targets: Var<'t, T>,
@@ -129,10 +138,10 @@ pub struct Evaluation {
     pub confusion: Option<Vec<Vec<usize>>>,
 }
 
-impl<T: Float> Trainer<T> {
+impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
     /// A trainer for `model` with `optim`.
     pub fn new(
-        model: Mlp<T>,
+        model: M,
         optim: Optimizer<T>,
         opts: LoopOptions,
         standardizer: Option<Standardizer>,
@@ -143,7 +152,8 @@ impl<T: Float> Trainer<T> {
             opts,
             standardizer,
             tape: Tape::new(),
-            vars: Vec::new(),
+            params: Vec::new(),
+            name_buf: String::new(),
             order: Vec::new(),
             x: Vec::new(),
             y: Vec::new(),
@@ -161,8 +171,7 @@ impl<T: Float> Trainer<T> {
         if self.opts.loss.is_classification() {
             data.gather_labels(idx, &mut self.labels);
         } else {
-            let k = self.model.sizes().last().copied().unwrap_or(1);
-            self.y.resize(idx.len() * k, T::zero());
+            self.y.resize(idx.len() * data.target_width(), T::zero());
             data.gather_targets(idx, &mut self.y);
         }
     }
@@ -207,8 +216,7 @@ impl<T: Float> Trainer<T> {
             0 => usize::from(data.n > 0),
             b => data.n.div_ceil(b),
         };
-        let layers = self.model.layers.len();
-        let mut norms = vec![0.0; layers];
+        let mut norms = vec![0.0; self.weight_count()];
         let (mut loss_sum, mut correct) = (0.0, 0usize);
         let mut failure = None;
         let mut policy = self
@@ -262,20 +270,32 @@ impl<T: Float> Trainer<T> {
 
     /// Every parameter must be finite at the end of an epoch.
     fn check_finite(&self, epoch: usize) -> Result<(), TrainError> {
-        for (l, layer) in self.model.layers.iter().enumerate() {
-            let bias = layer.bias.iter().map(|b| ("bias", b));
-            for (what, t) in std::iter::once(("weight", &layer.weight)).chain(bias) {
+        let mut found = None;
+        let mut name = String::new();
+        self.model.visit(&mut Visitor::new(&mut name, &mut |n, t| {
+            if found.is_none() {
                 if let Some(index) = t.data().iter().position(|v| !v.as_f64().is_finite()) {
-                    return Err(TrainError::NonFiniteParam {
+                    found = Some(TrainError::NonFiniteParam {
                         epoch,
-                        name: crate::io::linear_name(l, what),
+                        name: n.to_string(),
                         index,
                         value: t.data()[index].as_f64(),
                     });
                 }
             }
-        }
-        Ok(())
+        }));
+        found.map_or(Ok(()), Err)
+    }
+
+    /// The number of weights (parameters named `weight` or `….weight`),
+    /// each of which gets a gradient norm ([`EpochReport::grad_norms`]).
+    pub fn weight_count(&self) -> usize {
+        let mut n = 0;
+        let mut name = String::new();
+        self.model.visit(&mut Visitor::new(&mut name, &mut |p, _| {
+            n += usize::from(is_weight(p));
+        }));
+        n
     }
 
     /// Whether accuracy is meaningful for the loss.
@@ -286,7 +306,8 @@ impl<T: Float> Trainer<T> {
     /// One optimiser step on rows `idx` of `data`: returns the batch's mean
     /// loss and how many rows were classified right. After the first step of
     /// a shape it allocates nothing (the tape, its buffers and every batch
-    /// buffer are reused). `norms[l]` accumulates layer `l`'s weight-gradient norm.
+    /// buffer are reused). `norms[l]` accumulates the gradient norm of the
+    /// `l`-th weight ([`Trainer::weight_count`]; layer `l`'s for an [`Mlp`]).
     pub fn train_batch(
         &mut self,
         data: &Dataset,
@@ -308,41 +329,44 @@ impl<T: Float> Trainer<T> {
         norms: &mut [f64],
     ) -> Result<(f64, usize), TrainError> {
         let x = Tensor::from_vec(std::mem::take(&mut self.x), &[rows, dim])?;
-        let mut params: Vec<Var<'_, T>> = reuse(std::mem::take(&mut self.vars));
+        let mut buffer = std::mem::take(&mut self.params);
+        let mut name = std::mem::take(&mut self.name_buf);
         let mut batch = None;
         let outcome = (|| {
             let tape = &self.tape;
-            self.model.record_into(tape, &mut params);
+            let mut params = Params::with_buffer(tape, std::mem::take(&mut buffer));
+            params.record(&self.model);
             let xv = tape.constant_owned(x);
             let targets = if self.opts.loss.is_classification() {
                 tape.labels(&self.labels)
             } else {
                 tape.constant_from(&self.y, &[rows, self.y.len() / rows.max(1)])?
             };
-            let logits = self.model.forward(xv, &params)?;
+            let logits = self.model.forward(xv, &mut params)?;
             let loss = Mlp::loss(logits, targets, self.opts.loss)?;
             let loss_value = loss.value().item().expect("scalar").as_f64();
             let right = count_correct(&logits.value(), &targets.value(), self.opts.loss);
             let grads = tape.backward(loss)?;
-            let per_layer = if self.model.has_bias() { 2 } else { 1 };
-            for (l, norm) in norms.iter_mut().enumerate() {
-                let g = grads
-                    .get(params[per_layer * l])
-                    .expect("every weight reaches the loss");
-                *norm += sum_of_squares(g.data()).sqrt();
-            }
-            if loss_value.is_finite() {
-                self.optim.begin_step(params.len());
-                for (i, (p, v)) in self.model.params_iter_mut().zip(&params).enumerate() {
-                    let g = grads.get(*v).expect("every parameter reaches the loss");
-                    self.optim.update(i, p, g);
+            let mut w = 0;
+            name.clear();
+            self.model.visit(&mut Visitor::new(&mut name, &mut |n, p| {
+                if is_weight(n) {
+                    if let (Some(norm), Some(g)) = (norms.get_mut(w), params.grad(&grads, p)) {
+                        *norm += sum_of_squares(g.data()).sqrt();
+                    }
+                    w += 1;
                 }
+            }));
+            if loss_value.is_finite() {
+                self.optim.step_module(&mut self.model, &params, &grads);
             }
             tape.recycle(grads);
             batch = Some(tape.take(xv));
+            buffer = params.into_buffer();
             Ok::<_, TrainError>((loss_value, right))
         })();
-        self.vars = reuse(params);
+        self.params = buffer;
+        self.name_buf = name;
         // The batch buffer comes back for the next gather (on an error it
         // stays in the tape's pool and the next gather makes a new one).
         self.x = batch.map(Tensor::into_data).unwrap_or_default();
@@ -350,7 +374,7 @@ impl<T: Float> Trainer<T> {
         outcome
     }
 
-    /// The gradient of every parameter (in [`Mlp::named_params`] order) of
+    /// The gradient of every parameter (in [`Module::visit`] order) of
     /// the loss on rows `idx` of `data`, with `observer` watching the
     /// backward sweep, and the batch's loss; the model is not updated. Run
     /// just before [`Trainer::train_batch`] on the same rows, it shows that
@@ -387,7 +411,8 @@ impl<T: Float> Trainer<T> {
         rows: usize,
         dim: usize,
     ) -> Result<Recorded<'t, T>, TrainError> {
-        let params = self.model.record(tape);
+        let mut params = Params::new(tape);
+        params.record_named(&self.model);
         let x = tape.constant_from(&self.x, &[rows, dim])?.named("X");
         let targets = if self.opts.loss.is_classification() {
             tape.labels(&self.labels)
@@ -395,10 +420,10 @@ impl<T: Float> Trainer<T> {
             tape.constant_from(&self.y, &[rows, self.y.len() / rows.max(1)])?
         }
         .named("y");
-        let logits = self.model.forward(x, &params)?.named("logits");
+        let logits = self.model.forward(x, &mut params)?.named("logits");
         let loss = Mlp::loss(logits, targets, self.opts.loss)?.named("loss");
         Ok(Recorded {
-            params,
+            params: params.vars().collect(),
             x,
             targets,
             logits,
@@ -454,17 +479,19 @@ pub fn argmax<T: Float>(row: &[T]) -> usize {
 }
 
 /// Loss, accuracy and (for cross-entropy) the confusion matrix of `model` on
-/// `data`, in inference mode, in batches of `batch`.
-pub fn evaluate<T: Float>(
-    model: &Mlp<T>,
+/// `data`, in inference mode, in batches of `batch`. The confusion matrix is
+/// as wide as the model's output.
+pub fn evaluate<T: Float, M: Module<T> + ?Sized>(
+    model: &M,
     data: &Dataset,
     loss: Loss,
     standardizer: Option<&Standardizer>,
     batch: usize,
 ) -> Result<Evaluation, TrainError> {
     let dim = data.dim();
-    let classes = model.sizes().last().copied().unwrap_or(1);
-    let mut confusion = (loss == Loss::CrossEntropy).then(|| vec![vec![0usize; classes]; classes]);
+    let width = data.target_width();
+    // Sized by the first batch's logits (by the data's classes without one).
+    let mut confusion: Option<Vec<Vec<usize>>> = None;
     let (mut loss_sum, mut correct, mut count) = (0.0, 0usize, 0usize);
     let order: Vec<usize> = (0..data.n).collect();
     let (mut x, mut y, mut labels) = (Vec::new(), Vec::new(), Vec::new());
@@ -482,13 +509,14 @@ pub fn evaluate<T: Float>(
                 .for_each(|(o, &l)| *o = T::from_f64(l as f64));
             t
         } else {
-            y.resize(idx.len() * classes, T::zero());
+            y.resize(idx.len() * width, T::zero());
             data.gather_targets(idx, &mut y);
-            Tensor::from_vec(y.clone(), &[idx.len(), classes])?
+            Tensor::from_vec(y.clone(), &[idx.len(), width])?
         };
         let (l, logits) = tape.inference(|| -> Result<_, TrainError> {
-            let params = model.record(&tape);
-            let logits = model.forward(tape.constant(&xt), &params)?;
+            let mut params = Params::new(&tape);
+            params.record(model);
+            let logits = model.forward(tape.constant(&xt), &mut params)?;
             let l = Mlp::loss(logits, tape.constant(&targets), loss)?;
             let value = l.value().item().expect("scalar").as_f64();
             Ok((value, logits.to_tensor()))
@@ -496,12 +524,17 @@ pub fn evaluate<T: Float>(
         loss_sum += l * idx.len() as f64;
         correct += count_correct(&logits, &targets, loss);
         count += idx.len();
-        if let Some(conf) = confusion.as_mut() {
+        if loss == Loss::CrossEntropy {
+            let classes = logits.dims().get(1).copied().unwrap_or(1);
+            let conf = confusion.get_or_insert_with(|| vec![vec![0usize; classes]; classes]);
             for (row, &label) in logits.data().chunks(classes).zip(&labels) {
                 conf[label][argmax(row)] += 1;
             }
         }
         tape.clear();
+    }
+    if loss == Loss::CrossEntropy && confusion.is_none() {
+        confusion = Some(vec![vec![0usize; width]; width]);
     }
     let n = count.max(1) as f64;
     Ok(Evaluation {
@@ -511,14 +544,9 @@ pub fn evaluate<T: Float>(
     })
 }
 
-/// An empty vector of `B` with `v`'s allocation when the layouts agree
-/// (collecting an empty `into_iter` reuses the buffer in place; otherwise it
-/// simply allocates).
-fn reuse<A, B>(mut v: Vec<A>) -> Vec<B> {
-    v.clear();
-    v.into_iter()
-        .map(|_| unreachable!("the vector is empty"))
-        .collect()
+/// Whether a parameter name is a weight's (`weight` or `….weight`).
+fn is_weight(name: &str) -> bool {
+    name == "weight" || name.ends_with(".weight")
 }
 
 /// `Σ xᵢ²` in f64, over eight independent partial sums so that the loop
@@ -540,15 +568,6 @@ fn sum_of_squares<T: Float>(x: &[T]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reuse_keeps_the_allocation() {
-        let v: Vec<(usize, usize)> = Vec::with_capacity(8);
-        let at = v.as_ptr() as usize;
-        let w: Vec<Var<'_, f32>> = reuse(v);
-        assert_eq!(w.as_ptr() as usize, at);
-        assert!(w.capacity() >= 8 && w.is_empty());
-    }
 
     #[test]
     fn a_nan_bias_hidden_by_relu_stops_the_epoch() {
@@ -579,5 +598,76 @@ mod tests {
             }
             other => panic!("expected a non-finite parameter, got {other:?}"),
         }
+    }
+
+    /// A user's module trains through the same loop; an MLP and its
+    /// `Sequential` train to the same bits.
+    #[test]
+    fn any_module_trains_and_a_sequential_matches_its_mlp() {
+        use crate::data::LoadOptions;
+        use crate::nn::{Activation, Init, Sequential};
+        use crate::optim::{OptimConfig, OptimKind};
+        let data = Dataset::load("moons", &LoadOptions::default()).unwrap();
+        let opts = LoopOptions {
+            loss: Loss::CrossEntropy,
+            batch_size: 32,
+            shuffle: true,
+            seed: 1,
+        };
+        let mlp = Mlp::<f64>::new(&[2, 8, 2], Activation::Tanh, true, Init::Torch, 0).unwrap();
+        let optim = || Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.02));
+        let mut a = Trainer::new(mlp.clone(), optim(), opts.clone(), None);
+        let mut b = Trainer::new(Sequential::from(mlp), optim(), opts, None);
+        assert_eq!(b.weight_count(), 2);
+        let mut first = None;
+        for epoch in 1..=5 {
+            let ra = a.epoch(&data, epoch, &mut |_, _, _| {}).unwrap();
+            let rb = b.epoch(&data, epoch, &mut |_, _, _| {}).unwrap();
+            assert_eq!(ra.train_loss.to_bits(), rb.train_loss.to_bits());
+            assert_eq!(ra.grad_norms, rb.grad_norms);
+            first.get_or_insert(rb.train_loss);
+        }
+        assert_eq!(a.model.named_params(), b.model.named_parameters());
+        let eval = b.evaluate(&data).unwrap();
+        assert_eq!(eval, a.evaluate(&data).unwrap());
+        assert!(eval.loss < first.unwrap(), "{} vs {first:?}", eval.loss);
+        assert!(eval.accuracy.unwrap() > 0.8, "{eval:?}");
+    }
+
+    /// The replayed step of any module is its tape step, bit for bit.
+    #[test]
+    fn a_sequential_replays_its_tape_step() {
+        use crate::data::LoadOptions;
+        use crate::nn::{Activation, Init, Sequential};
+        use crate::optim::{OptimConfig, OptimKind};
+        let data = Dataset::load("circles", &LoadOptions::default()).unwrap();
+        let opts = LoopOptions {
+            loss: Loss::CrossEntropy,
+            batch_size: 16,
+            shuffle: false,
+            seed: 0,
+        };
+        let net = || {
+            let mlp = Mlp::<f32>::new(&[2, 6, 6, 2], Activation::Relu, true, Init::Torch, 3);
+            Sequential::from(mlp.unwrap())
+        };
+        let optim = || Optimizer::new(OptimConfig::new(OptimKind::Momentum, 0.05));
+        let mut taped = Trainer::new(net(), optim(), opts.clone(), None);
+        let mut replayed = Trainer::new(net(), optim(), opts, None);
+        let mut norms = vec![0.0; 3];
+        for b in 0..4 {
+            let idx: Vec<usize> = (b * 16..(b + 1) * 16).collect();
+            let (a, _) = taped.train_batch(&data, &idx, &mut norms).unwrap();
+            let r = replayed.replayed_step(&data, &idx).unwrap();
+            assert_eq!(a.to_bits(), r.to_bits(), "batch {b}");
+        }
+        assert_eq!(
+            taped.model.named_parameters(),
+            replayed.model.named_parameters()
+        );
+        assert_eq!(
+            replayed.evaluate_replayed(&data).unwrap(),
+            taped.evaluate(&data).unwrap()
+        );
     }
 }

@@ -9,7 +9,7 @@
 use super::{count_correct_in, Evaluation, TrainError, Trainer};
 use crate::data::{batches, Dataset};
 use crate::float::Float;
-use crate::nn::{Loss, Mlp};
+use crate::nn::{Loss, Module, Visitor, VisitorMut};
 use crate::tape::{NodeId, Replay, Tape, Var};
 use crate::tensor::Tensor;
 
@@ -22,7 +22,7 @@ pub(super) struct Replays<T: Float> {
     /// One compiled step per batch size used, the oldest first.
     compiled: Vec<Compiled<T>>,
     /// The last replayed step's gradients, one per parameter (in
-    /// [`Mlp::named_params`] order), also handed to the optimiser.
+    /// [`Module::visit`] order), also handed to the optimiser.
     grads: Vec<Tensor<T>>,
 }
 
@@ -40,14 +40,14 @@ impl<T: Float> Default for Replays<T> {
 struct Compiled<T: Float> {
     rows: usize,
     replay: Replay<T>,
-    /// Parameter leaves, in [`Mlp::named_params`] order.
+    /// Parameter leaves, in [`Module::visit`] order.
     params: Vec<NodeId>,
     x: NodeId,
     targets: NodeId,
     logits: NodeId,
 }
 
-impl<T: Float> Trainer<T> {
+impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
     /// One optimiser step on rows `idx` of `data`, the step of
     /// [`Trainer::train_batch`] (the same bits) replayed: recorded and
     /// compiled once per batch size ([`Replay`]), then run on preallocated
@@ -55,6 +55,10 @@ impl<T: Float> Trainer<T> {
     /// and correct predictions are not counted); the step's gradients, taken
     /// before its update, are then [`Trainer::replayed_gradients`]. A
     /// non-finite loss leaves the model as it was.
+    ///
+    /// Any module whose forward pass [`Replay`] compiles can step this way;
+    /// one that uses an op Replay refuses (see [`Replay::compile`]) gets that
+    /// error here and trains through [`Trainer::train_batch`].
     pub fn replayed_step(&mut self, data: &Dataset, idx: &[usize]) -> Result<f64, TrainError> {
         self.gather_numbers(data, idx);
         let k = self.compiled(idx.len(), data.dim())?;
@@ -65,7 +69,7 @@ impl<T: Float> Trainer<T> {
         if r.grads.is_empty() {
             r.grads = self
                 .model
-                .named_params()
+                .named_parameters()
                 .into_iter()
                 .map(|(_, p)| p)
                 .collect();
@@ -75,16 +79,21 @@ impl<T: Float> Trainer<T> {
                 .copy_from_slice(c.replay.grad(Var::new(&self.tape, id))?);
         }
         if loss.is_finite() {
-            self.optim.begin_step(r.grads.len());
-            for (i, (p, g)) in self.model.params_iter_mut().zip(&r.grads).enumerate() {
-                self.optim.update(i, p, g);
-            }
+            let optim = &mut self.optim;
+            optim.begin_step(r.grads.len());
+            let mut i = 0;
+            self.model.visit_mut(&mut VisitorMut::unnamed(&mut |_, p| {
+                if let Some(g) = r.grads.get(i) {
+                    optim.update(i, p, g);
+                }
+                i += 1;
+            }));
         }
         Ok(loss)
     }
 
     /// The gradients of the last [`Trainer::replayed_step`], taken before
-    /// its update, in [`Mlp::named_params`] order (empty before the first).
+    /// its update, in [`Module::visit`] order (empty before the first).
     pub fn replayed_gradients(&self) -> &[Tensor<T>] {
         &self.replays.grads
     }
@@ -94,9 +103,8 @@ impl<T: Float> Trainer<T> {
     /// each batch size.
     pub fn evaluate_replayed(&mut self, data: &Dataset) -> Result<Evaluation, TrainError> {
         let loss_kind = self.opts.loss;
-        let classes = self.model.sizes().last().copied().unwrap_or(1);
-        let mut confusion =
-            (loss_kind == Loss::CrossEntropy).then(|| vec![vec![0usize; classes]; classes]);
+        // Sized by the first batch's logits, as `evaluate` does.
+        let mut confusion: Option<Vec<Vec<usize>>> = None;
         let (mut loss_sum, mut correct, mut count) = (0.0, 0usize, 0usize);
         let mut order = std::mem::take(&mut self.order);
         order.clear();
@@ -110,10 +118,13 @@ impl<T: Float> Trainer<T> {
                 let l = c.replay.forward()?.as_f64();
                 let logits = c.replay.value(Var::new(&self.tape, c.logits))?;
                 let targets = c.replay.value(Var::new(&self.tape, c.targets))?;
+                let classes = (logits.len() / idx.len().max(1)).max(1);
                 loss_sum += l * idx.len() as f64;
                 correct += count_correct_in(logits, classes, targets, loss_kind);
                 count += idx.len();
-                if let Some(conf) = confusion.as_mut() {
+                if loss_kind == Loss::CrossEntropy {
+                    let conf =
+                        confusion.get_or_insert_with(|| vec![vec![0usize; classes]; classes]);
                     for (row, &label) in logits.chunks(classes).zip(&self.labels) {
                         conf[label][super::argmax(row)] += 1;
                     }
@@ -123,6 +134,10 @@ impl<T: Float> Trainer<T> {
         })();
         self.order = order;
         outcome?;
+        if loss_kind == Loss::CrossEntropy && confusion.is_none() {
+            let width = data.target_width();
+            confusion = Some(vec![vec![0usize; width]; width]);
+        }
         let n = count.max(1) as f64;
         Ok(Evaluation {
             loss: loss_sum / n,
@@ -176,19 +191,23 @@ impl<T: Float> Trainer<T> {
 /// Sets a compiled step's leaves: the model's parameters, the gathered
 /// features `x`, and the targets (the gathered labels, already as numbers
 /// in `y`, or the target values).
-fn load<T: Float>(
+fn load<T: Float, M: Module<T> + ?Sized>(
     c: &mut Compiled<T>,
     tape: &Tape<T>,
-    model: &Mlp<T>,
+    model: &M,
     x: &[T],
     y: &[T],
 ) -> Result<(), TrainError> {
-    let params = model
-        .layers
-        .iter()
-        .flat_map(|l| std::iter::once(&l.weight).chain(l.bias.as_ref()));
-    for (p, &id) in params.zip(&c.params) {
-        c.replay.set(Var::new(tape, id), p.data())?;
+    let mut failed = None;
+    let mut k = 0;
+    model.visit(&mut Visitor::unnamed(&mut |_, p| {
+        if let (None, Some(&id)) = (&failed, c.params.get(k)) {
+            failed = c.replay.set(Var::new(tape, id), p.data()).err();
+        }
+        k += 1;
+    }));
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     c.replay.set(Var::new(tape, c.x), x)?;
     c.replay.set(Var::new(tape, c.targets), y)?;
