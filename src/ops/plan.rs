@@ -125,7 +125,7 @@ impl<T: Float> Plan<T> {
     }
 
     /// Runs product `idx` (see [`Plan::factors`]) on the operands (A, B, Ḡ) into `c`.
-    #[inline]
+    #[inline(always)]
     fn product(&self, idx: usize, data: [&[T]; 3], c: &mut [T]) {
         match &self.kernels[idx] {
             Some((a, b, Kernel::Direct(d))) => d.run(data[a.operand], data[b.operand], c),
@@ -193,6 +193,7 @@ macro_rules! dispatch {
         impl<T: Float> Plan<T> {
             /// The forward rule: `y = op(x)` over whole slices (an op of one
             /// input ignores `x[1]`).
+            #[inline(always)]
             #[allow(unused_variables, clippy::unit_arg)]
             pub(crate) fn forward(&self, $x: &[&[T]; 2], $y: &mut [T]) -> Result<(), Fault> {
                 let $p = self;
@@ -204,6 +205,7 @@ macro_rules! dispatch {
 
             /// Input `k`'s VJP contribution `d`, given the inputs `x`, the
             /// output `y` and the upstream gradient `g`.
+            #[inline(always)]
             #[allow(unused_variables, clippy::unit_arg)]
             pub(crate) fn vjp(&self, $k: usize, $x: &[&[T]; 2], $y: &[T], $g: &[T], $d: &mut [T]) {
                 let $p = self;
