@@ -21,6 +21,8 @@ mod kernel;
 mod pack;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_512;
 
 use core::any::TypeId;
 use std::cell::Cell;
@@ -246,6 +248,9 @@ unsafe fn run_as<T: Float, E: element::Element>(
 
 #[cfg(test)]
 mod tests_random;
+
+#[cfg(test)]
+mod tests_isa;
 
 #[cfg(test)]
 mod tests {

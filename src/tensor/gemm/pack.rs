@@ -1,7 +1,7 @@
 //! Packing: B into `NR`-wide panels, A into `MR`-tall panels, zero-padded,
 //! each read through its strides (a transposed operand is never copied first).
 
-use super::element::Element;
+use super::element::{Element, NR_MAX};
 
 /// A read-only strided matrix view: element `(i, j)` at `ptr[i·rs + j·cs]`.
 #[derive(Clone, Copy)]
@@ -32,21 +32,21 @@ impl<E: Copy> Strided<E> {
     }
 }
 
-/// Packs rows `row0..row0+rows`, depth `p0..p0+kq` of A into `MR`-tall
+/// Packs rows `row0..row0+rows`, depth `p0..p0+kq` of A into `mr`-tall
 /// panels: panel `r` at `dst[r·kq·MR..]`, element `(p, i)` at `p·MR + i`;
 /// rows past the end of the block are zeros.
 ///
 /// # Safety
-/// The block lies inside A; `dst` holds `ceil(rows/MR)·MR·kq` elements.
+/// The block lies inside A; `dst` holds `ceil(rows/mr)·mr·kq` elements.
 pub(super) unsafe fn pack_a<E: Element>(
     a: Strided<E>,
+    mr: usize,
     row0: usize,
     rows: usize,
     p0: usize,
     kq: usize,
     dst: *mut E,
 ) {
-    let mr = E::MR;
     for r in 0..rows.div_ceil(mr) {
         let i0 = row0 + r * mr;
         let live = mr.min(rows - r * mr);
@@ -68,14 +68,17 @@ pub(super) unsafe fn pack_a<E: Element>(
     }
 }
 
-/// Packs depth `p0..p0+kq`, column panels `jp0..jp1` (of `NR` columns) of
-/// the `·×n` matrix B: panel `jp` at `dst[(jp − jp0)·kq·NR..]`, element
-/// `(p, j)` at `p·NR + j`; columns past `n` are zeros.
+/// Packs depth `p0..p0+kq`, column panels `jp0..jp1` (of `nr` columns) of
+/// the `·×n` matrix B: panel `jp` at `dst[(jp − jp0)·kq·nr..]`, element
+/// `(p, j)` at `p·nr + j`; columns past `n` are zeros.
 ///
 /// # Safety
-/// The rows lie inside B; `dst` holds `(jp1 − jp0)·kq·NR` elements.
+/// The rows lie inside B; `dst` holds `(jp1 − jp0)·kq·nr` elements;
+/// `nr ≤ NR_MAX`.
+#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn pack_b<E: Element>(
     b: Strided<E>,
+    nr: usize,
     n: usize,
     p0: usize,
     kq: usize,
@@ -83,7 +86,7 @@ pub(super) unsafe fn pack_b<E: Element>(
     jp1: usize,
     dst: *mut E,
 ) {
-    let nr = E::NR;
+    assert!(nr <= NR_MAX, "pack_b: panel wider than NR_MAX");
     for jp in jp0..jp1 {
         let j0 = jp * nr;
         let live = nr.min(n - j0);
@@ -105,8 +108,8 @@ pub(super) unsafe fn pack_b<E: Element>(
         } else if live == nr {
             // Columns of B contiguous (a transposed operand): NR sequential
             // streams, one element of each per depth step.
-            // Column j0+j from row p0 (NR ≤ 32, checked in `element`).
-            let cols: [*const E; 32] = core::array::from_fn(|j| {
+            // Column j0+j from row p0 (nr ≤ NR_MAX).
+            let cols: [*const E; NR_MAX] = core::array::from_fn(|j| {
                 b.ptr.wrapping_add((j0 + j.min(nr - 1)) * b.cs + p0 * b.rs)
             });
             for p in 0..kq {
