@@ -31,6 +31,8 @@
 //! assert_eq!(scalar, Isa::Scalar);
 //! ```
 
+pub mod peak;
+
 use std::cell::Cell;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
