@@ -15,7 +15,7 @@
 //!
 //! **Forcing a set.** The environment variable `BACKPROP_ISA`
 //! (`avx512`, `avx2` or `scalar`) asks for a set, e.g. to compare them; it is
-//! read once. [`requested`] checks it: an unknown name, or a set this CPU
+//! read once, and an empty value is the same as none. [`requested`] checks it: an unknown name, or a set this CPU
 //! lacks, is an [`ErrorKind::Isa`] error, and the `backprop` binary refuses
 //! to start with it. The library itself never runs a kernel the CPU lacks: if
 //! the variable is bad, [`current`] ignores it and uses the detected set.
@@ -243,7 +243,10 @@ fn features() -> CpuFeatures {
 fn env_choice() -> &'static Result<Isa> {
     static CHOICE: OnceLock<Result<Isa>> = OnceLock::new();
     CHOICE.get_or_init(|| {
-        let value = std::env::var_os(ENV_VAR).map(|v| v.to_string_lossy().into_owned());
+        // Unset and empty are the same: no choice made.
+        let value = std::env::var_os(ENV_VAR)
+            .map(|v| v.to_string_lossy().into_owned())
+            .filter(|v| !v.trim().is_empty());
         features().choose(value.as_deref())
     })
 }
