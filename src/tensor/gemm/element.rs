@@ -6,8 +6,8 @@ use core::ops::{Add, Mul};
 pub(super) use crate::isa::Isa;
 
 /// Largest micro-tile, `MR·NR`, over the element types and instruction sets
-/// (f32 AVX-512: 14×32).
-pub(super) const TILE_MAX: usize = 448;
+/// (f32 AVX-512: 8×32).
+pub(super) const TILE_MAX: usize = 256;
 /// Widest micro-tile, `NR`, over the element types and instruction sets.
 pub(super) const NR_MAX: usize = 32;
 
@@ -69,6 +69,19 @@ const fn in_place<E>(kernel: Kernel<E>, mr: usize, nr: usize, mc: usize) -> Micr
         packed_a: false,
     }
 }
+
+const _: () = {
+    // Every kernel's tile fits the edge-tile temporary and the packing
+    // routines, and its row block is whole micro-panels.
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::x86_512::{MICRO_F32, MICRO_F64};
+        assert!(MICRO_F32.mr * MICRO_F32.nr <= TILE_MAX && MICRO_F32.nr <= NR_MAX);
+        assert!(MICRO_F64.mr * MICRO_F64.nr <= TILE_MAX && MICRO_F64.nr <= NR_MAX);
+        assert!(MICRO_F32.mc % MICRO_F32.mr == 0 && MICRO_F64.mc % MICRO_F64.mr == 0);
+    }
+    assert!(144 % 6 == 0 && 72 % 6 == 0 && 6 * 16 <= TILE_MAX);
+};
 
 impl Element for f32 {
     const ZERO: f32 = 0.0;
