@@ -78,9 +78,9 @@ const _: () = {
         use super::x86_512::{MICRO_F32, MICRO_F64};
         assert!(MICRO_F32.mr * MICRO_F32.nr <= TILE_MAX && MICRO_F32.nr <= NR_MAX);
         assert!(MICRO_F64.mr * MICRO_F64.nr <= TILE_MAX && MICRO_F64.nr <= NR_MAX);
-        assert!(MICRO_F32.mc % MICRO_F32.mr == 0 && MICRO_F64.mc % MICRO_F64.mr == 0);
+        assert!(MICRO_F32.mc.is_multiple_of(MICRO_F32.mr));
+        assert!(MICRO_F64.mc.is_multiple_of(MICRO_F64.mr));
     }
-    assert!(144 % 6 == 0 && 72 % 6 == 0 && 6 * 16 <= TILE_MAX);
 };
 
 impl Element for f32 {
