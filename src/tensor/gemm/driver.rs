@@ -298,6 +298,7 @@ unsafe fn compute_block<E: Element>(
 ) {
     let (m, n, k) = (pr.m, pr.n, pr.k);
     let (mr, nr, kernel) = (micro.mr, micro.nr, micro.kernel);
+    let avx = matches!(micro.isa, Isa::Avx512 | Isa::Avx2);
     let a = pr.a;
     let size = core::mem::size_of::<E>();
     // Sized for the deepest block and at least B_MIN_BYTES, so the buffer a
@@ -316,8 +317,9 @@ unsafe fn compute_block<E: Element>(
         let kq = kc.min(k - p0);
         let beta = if p0 == 0 { pr.beta } else { E::ONE };
         // SAFETY: rows p0..p0+kq lie inside B; the buffer holds
-        // kc·(jps.1 − jps.0)·NR elements; nr ≤ NR_MAX (the kernels' widths).
-        unsafe { pack_b(pr.b, nr, n, p0, kq, jps.0, jps.1, bp) };
+        // kc·(jps.1 − jps.0)·NR elements; nr ≤ NR_MAX (the kernels' widths);
+        // the AVX2 and AVX-512 sets include AVX, and the CPU runs `isa`.
+        unsafe { pack_b(pr.b, avx, nr, n, p0, kq, jps.0, jps.1, bp) };
         let mut ic = rows.0;
         while ic < rows.1 {
             let mc = micro.mc.min(rows.1 - ic);

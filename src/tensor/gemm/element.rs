@@ -37,6 +37,8 @@ pub(super) struct Micro<E> {
     /// Whether the kernel reads A only as packed `MR`-tall panels (strides
     /// `(1, MR)`); otherwise full panels are read in place.
     pub packed_a: bool,
+    /// The instruction set the kernel needs (packing may use it too).
+    pub isa: Isa,
 }
 
 /// An element type the packed GEMM serves (`f32`, `f64`).
@@ -60,13 +62,14 @@ pub(super) trait Element:
 }
 
 /// A kernel that reads A in place, with `mc` rows per block.
-const fn in_place<E>(kernel: Kernel<E>, mr: usize, nr: usize, mc: usize) -> Micro<E> {
+const fn in_place<E>(isa: Isa, kernel: Kernel<E>, mr: usize, nr: usize, mc: usize) -> Micro<E> {
     Micro {
         kernel,
         mr,
         nr,
         mc,
         packed_a: false,
+        isa,
     }
 }
 
@@ -98,8 +101,8 @@ impl Element for f32 {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => super::x86_512::MICRO_F32,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => in_place(super::x86::kernel_f32_6x16, 6, 16, 144),
-            _ => in_place(super::kernel::scalar::<f32, 6, 16>, 6, 16, 144),
+            Isa::Avx2 => in_place(isa, super::x86::kernel_f32_6x16, 6, 16, 144),
+            _ => in_place(Isa::Scalar, super::kernel::scalar::<f32, 6, 16>, 6, 16, 144),
         }
     }
 }
@@ -119,8 +122,8 @@ impl Element for f64 {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => super::x86_512::MICRO_F64,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => in_place(super::x86::kernel_f64_6x8, 6, 8, 72),
-            _ => in_place(super::kernel::scalar::<f64, 6, 8>, 6, 8, 72),
+            Isa::Avx2 => in_place(isa, super::x86::kernel_f64_6x8, 6, 8, 72),
+            _ => in_place(Isa::Scalar, super::kernel::scalar::<f64, 6, 8>, 6, 8, 72),
         }
     }
 }

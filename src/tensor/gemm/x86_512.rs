@@ -11,7 +11,7 @@
 
 use core::arch::x86_64::*;
 
-use super::element::Micro;
+use super::element::{Isa, Micro};
 
 /// Rows of the f32 micro-tile. Measured on an Intel Xeon (family 6, model
 /// 207) shared with a compiler, one thread: 8, 12 and 14 rows within noise
@@ -29,6 +29,7 @@ pub(super) const MICRO_F32: Micro<f32> = Micro {
     nr: 32,
     mc: 168,
     packed_a: true,
+    isa: Isa::Avx512,
 };
 
 /// The f64 AVX-512 kernel with its blocking.
@@ -38,6 +39,7 @@ pub(super) const MICRO_F64: Micro<f64> = Micro {
     nr: 16,
     mc: 96,
     packed_a: true,
+    isa: Isa::Avx512,
 };
 
 /// f32 `MR×32` micro-kernel (see [`super::element::Kernel`]); A packed.
