@@ -116,6 +116,15 @@ pub enum ErrorKind {
         /// What was wrong.
         why: String,
     },
+    /// `BACKPROP_ISA` (or a forced [`crate::isa::Isa`]) names no instruction
+    /// set, or one this CPU lacks.
+    #[error("{var}={value}: {why}", var = crate::isa::ENV_VAR)]
+    Isa {
+        /// The value asked for.
+        value: String,
+        /// What is wrong with it and what is allowed here.
+        why: String,
+    },
     /// A value was used on a tape other than the one that holds it.
     #[error("{op}: operands belong to different tapes at {location}")]
     ForeignVar {

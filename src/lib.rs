@@ -42,6 +42,7 @@
 //! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules, state keyed by parameter name |
 //! | [`data`] | CSV (plain or gzipped), MNIST IDX, generated 2-D sets; batching and shuffling |
 //! | [`train`] | the training loop, per-epoch metrics, evaluation |
+//! | [`isa`] | the instruction set the kernels use (AVX-512, AVX2, portable), chosen at run time; `BACKPROP_ISA` |
 //! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |
 //! | `plot` | training curves and decision boundaries (plotters, embedded font; feature `cli`) |
 //! | [`error`] | [`Error`], with op names, shapes and the caller's line |
@@ -87,6 +88,7 @@ pub mod error;
 pub mod float;
 pub mod graph;
 pub mod io;
+pub mod isa;
 pub mod nn;
 pub mod notebook;
 pub mod numpy_fmt;

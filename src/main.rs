@@ -27,7 +27,7 @@ enum Command {
     Predict(cli::predict::PredictArgs),
     /// The playground's JSON API over HTTP (see docs/api.md).
     Serve(cli::serve::ServeArgs),
-    /// Time a kernel on this machine (`bench gemm`).
+    /// Time a kernel on this machine (`bench gemm`, `bench peak`).
     #[command(subcommand)]
     Bench(cli::bench::BenchCommand),
 }
@@ -47,6 +47,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A forced instruction set this CPU lacks, or no set at all: refuse
+    // before any work (the library would quietly ignore it).
+    if let Err(e) = backprop::isa::requested() {
+        let _ = writeln!(std::io::stderr(), "error: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Walkthrough(args) => cli::walkthrough::run(args),
         Command::Train(args) => cli::train::run(*args),

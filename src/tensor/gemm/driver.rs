@@ -7,9 +7,15 @@
 //! in order from zero, folded into C as `fma(c, β, α·acc)` (β = 1 after the
 //! first block). The direct loop does the same with a single block, which is
 //! also what the packed path does when `k ≤ KC`.
+//!
+//! The instruction set ([`crate::isa::current`]) picks the micro-kernel and
+//! with it the tile shape (`MR×NR`), the row blocking and whether A is
+//! packed, but not the depth blocking, which depends on `k` and
+//! [`Element::KC`] alone: so the order above, and the bits, are the same on
+//! every instruction set.
 
 use super::buffer::{Scratch, A_BUF, B_BUF};
-use super::element::{Element, Isa, Kernel, TILE_MAX};
+use super::element::{Element, Isa, Micro, TILE_MAX};
 use super::pack::{pack_a, pack_b, Strided};
 
 /// Products with fewer multiply-adds than this use the direct loop.
@@ -20,9 +26,10 @@ pub(super) const DIRECT_MAX_MADDS: usize = 4096;
 pub(super) const PARALLEL_MIN_MADDS: usize = 1 << 19;
 /// Smallest task worth a rayon job, in multiply-adds.
 const MIN_TASK_MADDS: usize = 1 << 17;
-/// The packed-B buffer a thread keeps holds at least this many column panels
-/// (1 MiB: 1024 f32 or 512 f64 columns at the full depth block).
-const B_MIN_PANELS: usize = 64;
+/// The packed-B buffer a thread keeps holds at least this many bytes' worth
+/// of whole column panels at the full depth block (1024 f32 or 512 f64
+/// columns).
+const B_MIN_BYTES: usize = 1 << 20;
 /// Tasks per thread aimed at, so a descheduled thread's unstarted share can
 /// be stolen. Measured on 2 cores (`gemm_vs -- loop`, MLP shapes): 2 beat 4
 /// both idle (1.18 against 1.25 ms a pass) and beside busy processes, and 16
@@ -71,8 +78,8 @@ pub(super) struct Problem<E> {
 /// A and B are valid for their strided reads; `c` is valid for `m·n` reads
 /// and writes and aliases neither.
 pub(super) unsafe fn run<E: Element>(pr: Problem<E>, c: *mut E) {
-    // SAFETY: forwarded from the caller; the detected ISA runs here.
-    unsafe { run_isa(Isa::detect(), pr, c) }
+    // SAFETY: forwarded from the caller; `current` is a set this CPU runs.
+    unsafe { run_isa(crate::isa::current(), pr, c) }
 }
 
 /// [`run`] with a given instruction set (tests force the scalar one).
@@ -86,7 +93,7 @@ pub(super) unsafe fn run_isa<E: Element>(isa: Isa, pr: Problem<E>, c: *mut E) {
         unsafe { direct(isa, pr, c) }
     } else {
         // SAFETY: forwarded from the caller.
-        unsafe { blocked(E::kernel(isa), pr, c) }
+        unsafe { blocked(E::micro(isa), pr, c) }
     }
 }
 
@@ -96,11 +103,12 @@ pub(super) unsafe fn run_isa<E: Element>(isa: Isa, pr: Problem<E>, c: *mut E) {
 /// As [`run`].
 unsafe fn direct<E: Element>(isa: Isa, pr: Problem<E>, c: *mut E) {
     match isa {
-        // SAFETY: the CPU has AVX2 and FMA; the rest is forwarded.
+        // SAFETY: both sets include AVX2 and FMA, which the CPU has; the rest
+        // is forwarded. (512-bit vectors would not help these few columns.)
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2Fma => unsafe { direct_fma(pr, c) },
+        Isa::Avx512 | Isa::Avx2 => unsafe { direct_fma(pr, c) },
         // SAFETY: forwarded from the caller.
-        Isa::Scalar => unsafe { direct_body(pr, c) },
+        _ => unsafe { direct_body(pr, c) },
     }
 }
 
@@ -175,12 +183,18 @@ fn depth_blocks<E: Element>(k: usize) -> (usize, usize) {
 /// blocks)` of tasks: about `TASKS_PER_THREAD` per thread, none smaller than
 /// `MIN_TASK_MADDS`, as square (in elements) as the count allows, since a
 /// task reads rows + columns of operands for rows × columns of work.
-fn task_grid<E: Element>(m: usize, n: usize, k: usize, threads: usize) -> (usize, usize) {
+fn task_grid(
+    (mr, nr): (usize, usize),
+    m: usize,
+    n: usize,
+    k: usize,
+    threads: usize,
+) -> (usize, usize) {
     let madds = m * n * k;
     if threads <= 1 || madds < PARALLEL_MIN_MADDS {
         return (1, 1);
     }
-    let (m_panels, n_panels) = (m.div_ceil(E::MR), n.div_ceil(E::NR));
+    let (m_panels, n_panels) = (m.div_ceil(mr), n.div_ceil(nr));
     let want = (threads * TASKS_PER_THREAD)
         .min(madds / MIN_TASK_MADDS)
         .max(threads);
@@ -233,27 +247,28 @@ fn for_tasks<F: Fn(usize) + Sync>(parallel: bool, lo: usize, hi: usize, f: &F) {
 /// waits for another's packing.
 ///
 /// # Safety
-/// As [`run`]; `kernel` runs on this CPU.
-unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
+/// As [`run`]; `micro`'s kernel runs on this CPU.
+unsafe fn blocked<E: Element>(micro: Micro<E>, pr: Problem<E>, c: *mut E) {
     let (m, n, k) = (pr.m, pr.n, pr.k);
+    let (mr, nr) = (micro.mr, micro.nr);
     let (_, kc) = depth_blocks::<E>(k);
-    let m_panels = m.div_ceil(E::MR);
-    let n_panels = n.div_ceil(E::NR);
+    let m_panels = m.div_ceil(mr);
+    let n_panels = n.div_ceil(nr);
     let threads = if super::parallel_allowed() {
         rayon::current_num_threads()
     } else {
         1
     };
-    let (rb, cb) = task_grid::<E>(m, n, k, threads);
+    let (rb, cb) = task_grid((mr, nr), m, n, k, threads);
     let parallel = rb * cb > 1;
     let cp = SharedMut(c);
     let task = |t: usize| {
         let (r0, r1) = part(m_panels, rb, t / cb);
         let (j0, j1) = part(n_panels, cb, t % cb);
-        let rows = (r0 * E::MR, (r1 * E::MR).min(m));
+        let rows = (r0 * mr, (r1 * mr).min(m));
         // SAFETY: this task owns rows × column panels of C, disjoint from
         // every other task's; the operands are only read.
-        unsafe { compute_block(kernel, &pr, kc, rows, (j0, j1), cp.get()) };
+        unsafe { compute_block(&micro, &pr, kc, rows, (j0, j1), cp.get()) };
     };
     if parallel && rayon::current_thread_index().is_none() {
         // Called from outside the pool: enter it once, as one job.
@@ -266,13 +281,15 @@ unsafe fn blocked<E: Element>(kernel: Kernel<E>, pr: Problem<E>, c: *mut E) {
 /// One task: rows `rows.0..rows.1` of C over column panels `jps.0..jps.1`.
 /// Depth block by depth block, it packs those B panels (they stay in L2),
 /// then runs `MC` rows at a time over them. Full `MR`-row panels of A are
-/// read in place through their strides; a partial last one is packed,
-/// zero-padded. Each C element still receives the depth blocks in order.
+/// read in place through their strides, unless the kernel wants them packed;
+/// a partial last one is always packed, zero-padded. Each C element still
+/// receives the depth blocks in order.
 ///
 /// # Safety
-/// The rows and panels are inside C and owned by this task.
+/// The rows and panels are inside C and owned by this task; the kernel runs
+/// on this CPU.
 unsafe fn compute_block<E: Element>(
-    kernel: Kernel<E>,
+    micro: &Micro<E>,
     pr: &Problem<E>,
     kc: usize,
     rows: (usize, usize),
@@ -280,35 +297,59 @@ unsafe fn compute_block<E: Element>(
     c: *mut E,
 ) {
     let (m, n, k) = (pr.m, pr.n, pr.k);
-    let (mr, nr) = (E::MR, E::NR);
+    let (mr, nr, kernel) = (micro.mr, micro.nr, micro.kernel);
+    let avx = matches!(micro.isa, Isa::Avx512 | Isa::Avx2);
     let a = pr.a;
     let size = core::mem::size_of::<E>();
-    // Sized for the deepest block and at least B_MIN_PANELS panels, so the
-    // buffer a thread keeps fits every task of every product up to that
-    // width (whichever tasks work stealing hands it): a steady state
-    // allocates nothing even when threads trade tasks of different shapes.
-    let panels = (jps.1 - jps.0).max(B_MIN_PANELS);
+    // Sized for the deepest block and at least B_MIN_BYTES, so the buffer a
+    // thread keeps fits every task of every product up to that width
+    // (whichever tasks work stealing hands it): a steady state allocates
+    // nothing even when threads trade tasks of different shapes.
+    let panels = (jps.1 - jps.0).max(B_MIN_BYTES / (E::KC * nr * size));
     let mut bbuf = Scratch::take(&B_BUF, kc.max(E::KC) * panels * nr * size);
     let bp = bbuf.as_mut_ptr::<E>();
-    let mut edge = None;
+    // Packed A: a whole MC block for kernels that read A packed, else at
+    // most one partial panel.
+    let a_rows = if micro.packed_a { micro.mc } else { mr };
+    let mut abuf = None;
     let mut p0 = 0;
     while p0 < k {
         let kq = kc.min(k - p0);
         let beta = if p0 == 0 { pr.beta } else { E::ONE };
         // SAFETY: rows p0..p0+kq lie inside B; the buffer holds
-        // kc·(jps.1 − jps.0)·NR elements.
-        unsafe { pack_b(pr.b, n, p0, kq, jps.0, jps.1, bp) };
+        // kc·(jps.1 − jps.0)·NR elements; nr ≤ NR_MAX (the kernels' widths);
+        // the AVX2 and AVX-512 sets include AVX, and the CPU runs `isa`.
+        unsafe { pack_b(pr.b, avx, nr, n, p0, kq, jps.0, jps.1, bp) };
         let mut ic = rows.0;
         while ic < rows.1 {
-            let mc = E::MC.min(rows.1 - ic);
+            let mc = micro.mc.min(rows.1 - ic);
             let panels = mc.div_ceil(mr);
             let last_live = mc - (panels - 1) * mr;
-            let edge_ptr = if last_live < mr {
-                let buf = edge.get_or_insert_with(|| Scratch::take(&A_BUF, E::MR * E::KC * size));
+            // Panels from `first_packed` on are read packed.
+            let first_packed = if micro.packed_a {
+                0
+            } else if last_live < mr {
+                panels - 1
+            } else {
+                panels
+            };
+            let packed = if first_packed < panels {
+                let buf = abuf.get_or_insert_with(|| Scratch::take(&A_BUF, a_rows * E::KC * size));
                 let ptr = buf.as_mut_ptr::<E>();
-                // SAFETY: the partial panel is inside A; the buffer holds
-                // MR·KC ≥ MR·kq elements.
-                unsafe { pack_a(a, ic + (panels - 1) * mr, last_live, p0, kq, ptr) };
+                // SAFETY: the rows are inside A (mc rows from ic); the buffer
+                // holds a_rows·KC elements, at least the ceil(rows/mr)·mr·kq
+                // packed (mc ≤ MC, a multiple of mr; one panel otherwise).
+                unsafe {
+                    pack_a(
+                        a,
+                        mr,
+                        ic + first_packed * mr,
+                        mc - first_packed * mr,
+                        p0,
+                        kq,
+                        ptr,
+                    )
+                };
                 ptr
             } else {
                 core::ptr::null_mut()
@@ -320,23 +361,30 @@ unsafe fn compute_block<E: Element>(
                 for ir in 0..panels {
                     let i0 = ic + ir * mr;
                     let live_m = mr.min(m - i0);
-                    let (ap, rsa, csa) = if live_m == mr {
+                    let (ap, rsa, csa) = if ir < first_packed {
                         (a.ptr.wrapping_add(i0 * a.rs + p0 * a.cs), a.rs, a.cs)
                     } else {
-                        (edge_ptr.cast_const(), 1, mr)
+                        (
+                            packed
+                                .wrapping_add((ir - first_packed) * kq * mr)
+                                .cast_const(),
+                            1,
+                            mr,
+                        )
                     };
                     // SAFETY: (i0, jp·NR) is inside C.
                     let ct = unsafe { c.add(i0 * n + jp * nr) };
                     if live_m == mr && live_n == nr {
                         // SAFETY: a full tile inside C; the A rows i0..i0+MR
-                        // and depth p0..p0+kq are inside A; B̃ holds kq steps.
+                        // and depth p0..p0+kq are inside A (or their packed
+                        // copy); B̃ holds kq steps.
                         unsafe { kernel(kq, ap, rsa, csa, b_panel, ct, n, pr.alpha, beta) };
                     } else {
                         // SAFETY: as above, the edge tile through a full-size
                         // temporary, copying only the live part.
                         unsafe {
                             edge_tile(
-                                kernel,
+                                micro,
                                 kq,
                                 (ap, rsa, csa),
                                 b_panel,
@@ -354,7 +402,7 @@ unsafe fn compute_block<E: Element>(
         }
         p0 += kq;
     }
-    drop(edge);
+    drop(abuf);
     drop(bbuf);
 }
 
@@ -365,7 +413,7 @@ unsafe fn compute_block<E: Element>(
 /// As the kernel's, with `c` valid for the live part only.
 #[allow(clippy::too_many_arguments)]
 unsafe fn edge_tile<E: Element>(
-    kernel: Kernel<E>,
+    micro: &Micro<E>,
     kq: usize,
     a: (*const E, usize, usize),
     b: *const E,
@@ -375,7 +423,8 @@ unsafe fn edge_tile<E: Element>(
     alpha: E,
     beta: E,
 ) {
-    let nr = E::NR;
+    let nr = micro.nr;
+    debug_assert!(micro.mr * nr <= TILE_MAX);
     let mut tmp = [E::ZERO; TILE_MAX];
     for i in 0..live_m {
         for j in 0..live_n {
@@ -384,7 +433,7 @@ unsafe fn edge_tile<E: Element>(
         }
     }
     // SAFETY: tmp holds an MR×NR tile at stride NR; the panels are the caller's.
-    unsafe { kernel(kq, a.0, a.1, a.2, b, tmp.as_mut_ptr(), nr, alpha, beta) };
+    unsafe { (micro.kernel)(kq, a.0, a.1, a.2, b, tmp.as_mut_ptr(), nr, alpha, beta) };
     for i in 0..live_m {
         for j in 0..live_n {
             // SAFETY: (i, j) is in the live part.

@@ -1,18 +1,36 @@
 //! Matrix products: our own packed, blocked GEMM with rayon work stealing.
 //!
 //! BLIS-style: B is packed into `NR`-wide, zero-padded panels (`KC` deep, so
-//! a panel stays in L1), and an `MR×NR` micro-kernel (AVX2+FMA f32 6×16 and
-//! f64 6×8 on x86-64, chosen at run time; a portable scalar one elsewhere)
-//! runs over them. Full `MR`-row panels of A are read in place through their
-//! strides (measured faster than packing them at these sizes); a partial last
-//! panel is packed with zero padding. A transposed operand is never copied.
-//! Tiny products take a direct loop; larger ones are split into row-block ×
-//! column-block tasks on the *current* rayon pool (each packs its own B
-//! columns, so no task waits for another), and idle threads steal unstarted
-//! tasks. Packing buffers are reused from thread-locals, so a steady state
-//! allocates nothing, and every element is accumulated in the same order
-//! whatever the thread count, so results are bitwise reproducible (see
-//! `driver` for the order).
+//! a panel stays in L1), and an `MR×NR` micro-kernel runs over them. The
+//! kernel is picked at run time by [`crate::isa::current`], the widest
+//! instruction set the CPU has (or the one `BACKPROP_ISA` or
+//! [`crate::isa::with_isa`] forces; never one the CPU lacks):
+//!
+//! | set | f32 | f64 | A |
+//! | --- | --- | --- | --- |
+//! | AVX-512F | 8×32 | 8×16 | packed into `MR`-row panels |
+//! | AVX2 + FMA | 6×16 | 6×8 | full panels read in place |
+//! | portable | 6×16 | 6×8 | full panels read in place |
+//!
+//! Reading full `MR`-row panels of A in place through their strides was
+//! measured faster than packing them for the 6-row kernels; the AVX-512
+//! kernels read packed panels (one pointer, each step's `MR` values
+//! contiguous; not measured against reading in place). A partial last panel is always packed with zero padding. A
+//! transposed operand is never copied whole: packing reads it through its
+//! strides. Tiny products take a direct loop; larger ones are split into
+//! row-block × column-block tasks on the *current* rayon pool (each packs its
+//! own B columns, so no task waits for another), and idle threads steal
+//! unstarted tasks. Packing buffers are reused from thread-locals, so a
+//! steady state allocates nothing.
+//!
+//! **The same bits everywhere.** Every element is accumulated in the same
+//! order whatever the thread count and whatever the instruction set: one
+//! fused multiply-add per depth step in order, depth blocks of a size fixed
+//! by `k` alone (`KC` = 256 on every set), folded into C as
+//! `fma(c, β, α·acc)` (see `driver` for the order). The tile shape only
+//! decides which elements a kernel call computes together, never how one is
+//! summed, so results are bitwise reproducible across thread counts,
+//! instruction sets and machines.
 
 mod buffer;
 mod driver;
@@ -21,6 +39,8 @@ mod kernel;
 mod pack;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_512;
 
 use core::any::TypeId;
 use std::cell::Cell;
@@ -246,6 +266,9 @@ unsafe fn run_as<T: Float, E: element::Element>(
 
 #[cfg(test)]
 mod tests_random;
+
+#[cfg(test)]
+mod tests_isa;
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,8 @@
 //! AVX2 + FMA micro-kernels: f32 6×16 and f64 6×8, twelve accumulators each.
+//!
+//! Chosen when the CPU has AVX2 and FMA but not AVX-512F, or when
+//! `BACKPROP_ISA=avx2` asks for them ([`crate::isa`]); `x86_512` holds the
+//! 512-bit kernels. Both compute exactly the portable kernel's arithmetic.
 
 use core::arch::x86_64::*;
 
