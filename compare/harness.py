@@ -367,6 +367,8 @@ class Harness:
                 load = loadavg()
                 r = run_child(bp, self.env, a.timeout)
                 d = json.loads(r["stdout"])
+                if d.get("isa"):
+                    self.isa = d["isa"]
                 return {"values": d["seconds"], "others_cpu": [r["others_cpu"]], "steal_cpu": [r["steal_cpu"]],
                         "quiet_wait_s": [wait], "loadavg": [load], "flop": 2 * m * k * n,
                         "command": shlex.join(bp), "others_window": "process"}
@@ -512,6 +514,32 @@ def versions(results):
     return lines
 
 
+def backprop_peak(a, h):
+    """`backprop bench peak --json` once, before the workloads: this machine's FMA
+    peak per instruction set, precision and thread count (GFLOP/s)."""
+    h.log("FMA peak (backprop bench peak)")
+    h.wait_quiet()
+    try:
+        r = run_child([a.backprop, "bench", "peak", "--json"], h.env, a.timeout)
+    except Failure as e:  # a binary from before `bench peak`
+        h.log(f"no peak: {e}")
+        return None
+    return json.loads(r["stdout"])
+
+
+def machine_line(meta):
+    """The CPU, backprop's instruction set in use and that set's f32 FMA peak at the run's threads."""
+    cpu = meta["machine"].get("Model name", "unknown CPU")
+    isa = meta.get("isa")
+    threads = meta["settings"]["threads"]
+    peak = [p for p in meta.get("peak") or []
+            if p["isa"] == isa and p["precision"] == "f32" and p["threads"] == threads]
+    line = f"CPU: {cpu}, {meta['machine'].get('cpus')} cores; backprop's instruction set: {isa or 'not reported'}"
+    if peak:
+        line += f"; its f32 FMA peak at {threads} threads: {peak[0]['gflops']:.0f} GFLOP/s (backprop bench peak)"
+    return line
+
+
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backprop", required=True, help="the release binary")
@@ -565,6 +593,8 @@ def main():
     except OSError:
         pass
     synth = os.path.join(a.data_dir, "synth-60k-images-idx3-ubyte")
+    h.isa = None
+    meta["peak"] = backprop_peak(a, h)
     failure = None
     try:
         if "notebook" in a.only:
@@ -585,6 +615,7 @@ def main():
         failure = str(e)
     except KeyboardInterrupt:
         failure = "interrupted"
+    meta["isa"] = h.isa
     meta["seconds"] = round(time.perf_counter() - t0, 1)
     meta["quiet_wait_total_s"] = round(h.waited_total, 1)
     meta["loadavg_end"] = loadavg()
@@ -602,6 +633,7 @@ def main():
     print(f"others' CPU: share of both cores used by other processes during the measurement (median and max over repetitions).")
     if any(r.get("partial_epochs") for r in h.results):
         print(f"*: epochs cut short after {a.max_epoch_seconds} s; epoch time = seconds per batch x batches per epoch.")
+    print(machine_line(meta))
     for line in versions(h.results):
         print(line)
     print(f"load average {meta['loadavg_start']} at start, {meta['loadavg_end']} at end; "

@@ -313,12 +313,14 @@ async fn the_page_trains_shows_the_backward_pass_and_the_notebooks_numbers() {
     // The backward pass, node by node: the first node visited is the loss.
     let first = text(&c, "backward-node").await;
     assert!(first.contains("loss"), "{first}");
+    // The page redraws on its next animation frame: wait for it.
     click(&c, "backward-last").await;
-    let last = text(&c, "backward-position").await;
-    assert!(
-        last.contains("of") && !last.starts_with("node 1 of"),
-        "{last}"
-    );
+    let last = until(long, "the last node of the sweep", || async {
+        let at = text(&c, "backward-position").await;
+        (at.contains("of") && !at.starts_with("node 1 of")).then_some(at)
+    })
+    .await;
+    assert!(last.starts_with("node 7 of 7"), "{last}");
 
     // Clicking W2[0,0] shows its value and gradient as NumPy prints them,
     // and how the gradient was assembled.
