@@ -87,6 +87,7 @@ pub mod error;
 pub mod float;
 pub mod graph;
 pub mod io;
+mod named;
 pub mod nn;
 pub mod notebook;
 pub mod numpy_fmt;
