@@ -30,10 +30,10 @@ pub struct GemmArgs {
     #[arg(long)]
     pub tb: bool,
     /// Threads (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::threads)]
     pub threads: Option<usize>,
     /// Timed repetitions after one warm-up; the median is reported (at most 1000000).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = reps)]
     pub reps: usize,
     /// Print a JSON object instead of a line of text.
     #[arg(long)]
@@ -50,6 +50,15 @@ const STDOUT: &str = "cannot write the result to stdout";
 pub fn run(cmd: BenchCommand) -> Result<()> {
     match cmd {
         BenchCommand::Gemm(args) => gemm(args),
+    }
+}
+
+/// `--reps`: 1 to [`MAX_REPS`] (checked by clap, see [`super::args`]).
+fn reps(s: &str) -> Result<usize, super::args::Reason> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least one timed repetition is needed".into()),
+        Ok(n) if n <= MAX_REPS => Ok(n),
+        _ => Err(format!("expected at most {MAX_REPS} timed repetitions").into()),
     }
 }
 
@@ -97,18 +106,6 @@ fn random_matrix(
 
 fn gemm(args: GemmArgs) -> Result<()> {
     let (m, k, n) = parse_shape(&args.shape)?;
-    if args.reps == 0 {
-        bail!("--reps 0: at least one timed repetition is needed");
-    }
-    if args.reps > MAX_REPS {
-        bail!(
-            "--reps {}: expected at most {MAX_REPS} timed repetitions",
-            args.reps
-        );
-    }
-    if args.threads == Some(0) {
-        bail!("--threads 0: at least one thread is needed");
-    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(t);
