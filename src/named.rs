@@ -118,9 +118,7 @@ mod tests {
             "x".parse::<Init>().unwrap_err(),
             "unknown init \"x\": expected torch, xavier, he or uniform01"
         );
-        for (alias, a) in [("leaky_relu", Activation::LeakyRelu)] {
-            assert_eq!(alias.parse(), Ok(a));
-        }
+        assert_eq!("leaky_relu".parse(), Ok(Activation::LeakyRelu));
         for alias in ["cross_entropy", "ce"] {
             assert_eq!(alias.parse(), Ok(Loss::CrossEntropy));
         }
