@@ -125,6 +125,13 @@ mod tests {
         assert_eq!("kaiming".parse(), Ok(Init::He));
         assert_eq!(Loss::CrossEntropy.to_string(), "cross-entropy");
         assert_eq!(OptimKind::AdamW.name(), "adamw");
+        // Checkpoints store the kind by serde, which must spell it the same.
+        for &k in OptimKind::ALL {
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.name())
+            );
+        }
     }
 
     /// Every name and alias parses back to its variant, by `FromStr` and (with

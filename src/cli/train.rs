@@ -27,6 +27,17 @@ pub enum Dtype {
     F64,
 }
 
+/// `backprop train`'s flags.
+///
+/// Clap checks what a flag's value alone decides, where it is parsed: the
+/// names of `--activation`, `--loss`, `--optimizer` and `--init` (the library
+/// enums' `ValueEnum`), the ranges of `--lr`, `--momentum`, `--weight-decay`,
+/// `--noise`, `--test-fraction`, `--epochs`, `--checkpoint-every`,
+/// `--targets` and `--threads`, and the suffix of `--plot` (the value parsers
+/// of [`super::args`]), and the pairs that exclude each other
+/// (`--test-data`/`--test-fraction`, `--resume`/`--init-from`). What needs
+/// the data or a file (`--layers` against the data's width, a checkpoint's
+/// settings) is checked once they are read.
 #[derive(Args)]
 pub struct TrainArgs {
     /// A CSV file (optionally gzipped), an MNIST `*-images-idx3-ubyte[.gz]` file, or xor|moons|circles|spirals|blobs.
