@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use backprop::rng::NumpyRandom;
 use backprop::tensor::gemm::MatRef;
 use backprop::tensor::product::product;
@@ -21,8 +21,8 @@ pub enum BenchCommand {
 #[derive(Args)]
 pub struct GemmArgs {
     /// The product's shape `MxKxN` (`C[M,N] = A[M,K]·B[K,N]`).
-    #[arg(long, default_value = "1024x1024x1024")]
-    pub shape: String,
+    #[arg(long, default_value = "1024x1024x1024", value_parser = parse_shape)]
+    pub shape: GemmShape,
     /// Use A transposed (stored `[K, M]`), read through strides.
     #[arg(long)]
     pub ta: bool,
@@ -62,15 +62,34 @@ fn reps(s: &str) -> Result<usize, super::args::Reason> {
     }
 }
 
-fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
+/// `--shape MxKxN`, parsed and checked by clap ([`parse_shape`]).
+#[derive(Clone)]
+pub struct GemmShape {
+    /// The value as given, for messages (`--shape 128x784x256: …`).
+    pub text: String,
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of A, rows of B.
+    pub k: usize,
+    /// Columns of B and C.
+    pub n: usize,
+}
+
+/// Three positive sizes `MxKxN`.
+fn parse_shape(s: &str) -> Result<GemmShape, super::args::Reason> {
     let dims: Vec<usize> = s
         .split('x')
         .map(|d| d.trim().parse::<usize>())
         .collect::<Result<_, _>>()
-        .with_context(|| format!("--shape {s}: expected MxKxN, e.g. 128x784x256"))?;
+        .map_err(|e| format!("expected MxKxN, e.g. 128x784x256: {e}"))?;
     match dims[..] {
-        [m, k, n] if m > 0 && k > 0 && n > 0 => Ok((m, k, n)),
-        _ => bail!("--shape {s}: expected three positive sizes MxKxN, e.g. 128x784x256"),
+        [m, k, n] if m > 0 && k > 0 && n > 0 => Ok(GemmShape {
+            text: s.to_string(),
+            m,
+            k,
+            n,
+        }),
+        _ => Err("expected three positive sizes MxKxN, e.g. 128x784x256".into()),
     }
 }
 
@@ -105,7 +124,7 @@ fn random_matrix(
 }
 
 fn gemm(args: GemmArgs) -> Result<()> {
-    let (m, k, n) = parse_shape(&args.shape)?;
+    let GemmShape { m, k, n, .. } = args.shape;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(t);
@@ -115,9 +134,9 @@ fn gemm(args: GemmArgs) -> Result<()> {
     let (ar, ac) = if args.ta { (k, m) } else { (m, k) };
     let (br, bc) = if args.tb { (n, k) } else { (k, n) };
     // The same draws as `rng.rand::<f32>(&[r, c])`, A then B.
-    let a = random_matrix(&mut rng, &args.shape, "A", ar, ac)?;
-    let b = random_matrix(&mut rng, &args.shape, "B", br, bc)?;
-    let mut c = matrix(&args.shape, "C", m, n)?;
+    let a = random_matrix(&mut rng, &args.shape.text, "A", ar, ac)?;
+    let b = random_matrix(&mut rng, &args.shape.text, "B", br, bc)?;
+    let mut c = matrix(&args.shape.text, "C", m, n)?;
     let mut seconds = Vec::with_capacity(args.reps);
     pool.install(|| {
         let (a, b) = (
