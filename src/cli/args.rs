@@ -148,6 +148,48 @@ fn float_where(s: &str, ok: impl Fn(f64) -> bool, why: &str) -> Result<f64, Reas
 mod tests {
     use super::*;
 
+    /// A command with one arg of each kind, to see `one_line` on its errors.
+    fn render(argv: &[&str]) -> String {
+        use clap::{Arg, ArgAction, Command};
+        let cmd = Command::new("t")
+            .arg(Arg::new("a").long("a").value_parser(at_least_1::<usize>))
+            .arg(Arg::new("b").long("b").action(ArgAction::SetTrue))
+            .arg(Arg::new("c").long("c").action(ArgAction::SetTrue))
+            .arg(
+                Arg::new("d")
+                    .long("d")
+                    .action(ArgAction::SetTrue)
+                    .conflicts_with_all(["b", "c"]),
+            )
+            .arg(Arg::new("e").long("e").required(true))
+            .arg(Arg::new("f").long("f").required(true))
+            .arg(Arg::new("g").long("g").value_parser(["x", "y"]));
+        let e = cmd.try_get_matches_from(argv).unwrap_err();
+        one_line(&e)
+    }
+
+    #[test]
+    fn clap_errors_fold_onto_one_line() {
+        let base = ["t", "--e", "1", "--f", "2"];
+        let with = |extra: &[&'static str]| [&base[..], extra].concat();
+        assert_eq!(
+            render(&with(&["--a", "0"])),
+            "error: --a 0: expected a whole number of at least 1"
+        );
+        assert_eq!(
+            render(&with(&["--g", "z"])),
+            "error: invalid value 'z' for '--g <g>' [possible values: x, y]"
+        );
+        assert_eq!(
+            render(&["t"]),
+            "error: the following required arguments were not provided: --e <e> --f <f>"
+        );
+        assert_eq!(
+            render(&with(&["--b", "--d"])),
+            "error: the argument '--b' cannot be used with '--d'"
+        );
+    }
+
     #[test]
     fn ranges_are_checked_and_nan_or_infinity_refused() {
         assert_eq!(learning_rate("0.5"), Ok(0.5));
