@@ -89,6 +89,7 @@ pub mod float;
 pub mod graph;
 pub mod io;
 pub mod isa;
+mod named;
 pub mod nn;
 pub mod notebook;
 pub mod numpy_fmt;

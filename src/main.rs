@@ -32,6 +32,10 @@ enum Command {
     Bench(cli::bench::BenchCommand),
 }
 
+/// Parses the arguments with `try_parse` to render clap's errors ourselves:
+/// `--help` and `--version` print as clap prints them (exit 0); `backprop`
+/// alone prints the full help on stderr (exit 2); any other error is one line
+/// naming the flag and what it expects (exit 2), like every other bad input.
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -41,9 +45,9 @@ fn main() -> ExitCode {
             eprint!("{}", e.render());
             return ExitCode::from(2);
         }
+        // Every other error on one line (see `cli::args::one_line`).
         Err(e) => {
-            let msg = e.render().to_string();
-            eprintln!("{}", msg.lines().next().unwrap_or("error: bad arguments"));
+            eprintln!("{}", cli::args::one_line(&e));
             return ExitCode::from(2);
         }
     };

@@ -449,3 +449,105 @@ fn batch_size_0_is_the_full_batch() {
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
+
+/// Bad flags are refused by clap, and `main` prints clap's error on one line:
+/// exit 2, nothing on stdout, the flag and what it expects named.
+#[test]
+fn clap_errors_are_one_line_naming_the_flag_and_what_it_expects() {
+    let refused = |args: &[&str], expected: &str| {
+        let out = backprop(args);
+        let line = cli::one_line_exit_2(&out, args, expected);
+        assert_eq!(line.trim_end(), expected, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    };
+    // A bad enum value: clap's wording, the possible values folded in.
+    refused(
+        &["train", "--data", "moons", "--activation", "swish"],
+        "error: invalid value 'swish' for '--activation <ACTIVATION>' [possible values: sigmoid, tanh, relu, leaky-relu, gelu]",
+    );
+    refused(
+        &["train", "--data", "moons", "--optimizer", "rmsprop"],
+        "error: invalid value 'rmsprop' for '--optimizer <OPTIMIZER>' [possible values: sgd, momentum, adam, adamw]",
+    );
+    // Out of range: the flag, the value as given and the reason.
+    refused(
+        &["train", "--data", "moons", "--epochs", "0"],
+        "error: --epochs 0: expected a whole number of at least 1",
+    );
+    refused(
+        &["train", "--data", "moons", "--threads", "0"],
+        "error: --threads 0: at least one thread is needed",
+    );
+    refused(
+        &["train", "--data", "moons", "--lr", "nan"],
+        "error: --lr nan: the learning rate must be a positive finite number",
+    );
+    refused(
+        &["train", "--data", "moons", "--plot", "p.jpg"],
+        "error: --plot p.jpg: the file name must end in .svg or .png",
+    );
+    refused(
+        &["walkthrough", "--graph", "g.png"],
+        "error: --graph g.png: the file name must end in .dot or .svg",
+    );
+    refused(
+        &["bench", "gemm", "--reps", "0"],
+        "error: --reps 0: at least one timed repetition is needed",
+    );
+    // Conflicting pairs, in the order given.
+    refused(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--test-data",
+            "xor",
+            "--test-fraction",
+            "0.2",
+        ],
+        "error: the argument '--test-data <SPEC>' cannot be used with '--test-fraction <F>'",
+    );
+    refused(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--init-from",
+            "a",
+            "--resume",
+            "b",
+        ],
+        "error: the argument '--init-from <FILE>' cannot be used with '--resume <FILE>'",
+    );
+    // A missing required flag: its name on the same line.
+    refused(
+        &["train"],
+        "error: the following required arguments were not provided: --data <SPEC>",
+    );
+    // Aliases are accepted as before.
+    ok(&[
+        "train",
+        "--data",
+        "xor",
+        "--activation",
+        "leaky_relu",
+        "--loss",
+        "ce",
+        "--init",
+        "kaiming",
+        "--epochs",
+        "1",
+        "--quiet",
+    ]);
+    // --help and --version still print on stdout with exit 0.
+    for args in [&["train", "--help"][..], &["--version"]] {
+        let out = backprop(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!out.stdout.is_empty() && out.stderr.is_empty(), "{args:?}");
+    }
+    let help = ok(&["train", "--help"]);
+    assert!(
+        help.contains("leaky-relu") && help.contains("cross-entropy"),
+        "{help}"
+    );
+}

@@ -27,7 +27,7 @@ pub enum BenchCommand {
 #[derive(Args)]
 pub struct PeakArgs {
     /// Threads for the "all threads" rows (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::threads)]
     pub threads: Option<usize>,
     /// Print a JSON array instead of a table.
     #[arg(long)]
@@ -38,8 +38,8 @@ pub struct PeakArgs {
 #[derive(Args)]
 pub struct GemmArgs {
     /// The product's shape `MxKxN` (`C[M,N] = A[M,K]·B[K,N]`).
-    #[arg(long, default_value = "1024x1024x1024")]
-    pub shape: String,
+    #[arg(long, default_value = "1024x1024x1024", value_parser = parse_shape)]
+    pub shape: GemmShape,
     /// Use A transposed (stored `[K, M]`), read through strides.
     #[arg(long)]
     pub ta: bool,
@@ -47,10 +47,10 @@ pub struct GemmArgs {
     #[arg(long)]
     pub tb: bool,
     /// Threads (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::threads)]
     pub threads: Option<usize>,
     /// Timed repetitions after one warm-up; the median is reported (at most 1000000).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = reps)]
     pub reps: usize,
     /// Print a JSON object instead of a line of text.
     #[arg(long)]
@@ -172,15 +172,43 @@ fn peak(args: PeakArgs) -> Result<()> {
     Ok(())
 }
 
-fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
+/// `--reps`: 1 to [`MAX_REPS`] (checked by clap, see [`super::args`]).
+fn reps(s: &str) -> Result<usize, super::args::Reason> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least one timed repetition is needed".into()),
+        Ok(n) if n <= MAX_REPS => Ok(n),
+        _ => Err(format!("expected at most {MAX_REPS} timed repetitions").into()),
+    }
+}
+
+/// `--shape MxKxN`, parsed and checked by clap ([`parse_shape`]).
+#[derive(Clone)]
+pub struct GemmShape {
+    /// The value as given, for messages (`--shape 128x784x256: …`).
+    pub text: String,
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of A, rows of B.
+    pub k: usize,
+    /// Columns of B and C.
+    pub n: usize,
+}
+
+/// Three positive sizes `MxKxN`.
+fn parse_shape(s: &str) -> Result<GemmShape, super::args::Reason> {
     let dims: Vec<usize> = s
         .split('x')
         .map(|d| d.trim().parse::<usize>())
         .collect::<Result<_, _>>()
-        .with_context(|| format!("--shape {s}: expected MxKxN, e.g. 128x784x256"))?;
+        .map_err(|e| format!("expected MxKxN, e.g. 128x784x256: {e}"))?;
     match dims[..] {
-        [m, k, n] if m > 0 && k > 0 && n > 0 => Ok((m, k, n)),
-        _ => bail!("--shape {s}: expected three positive sizes MxKxN, e.g. 128x784x256"),
+        [m, k, n] if m > 0 && k > 0 && n > 0 => Ok(GemmShape {
+            text: s.to_string(),
+            m,
+            k,
+            n,
+        }),
+        _ => Err("expected three positive sizes MxKxN, e.g. 128x784x256".into()),
     }
 }
 
@@ -215,24 +243,15 @@ fn random_matrix(
 }
 
 fn gemm(args: GemmArgs) -> Result<()> {
-    let (m, k, n) = parse_shape(&args.shape)?;
-    if args.reps == 0 {
-        bail!("--reps 0: at least one timed repetition is needed");
-    }
-    if args.reps > MAX_REPS {
-        bail!(
-            "--reps {}: expected at most {MAX_REPS} timed repetitions",
-            args.reps
-        );
-    }
+    let GemmShape { m, k, n, .. } = args.shape;
     let pool = pool(args.threads)?;
     let mut rng = NumpyRandom::seed(0);
     let (ar, ac) = if args.ta { (k, m) } else { (m, k) };
     let (br, bc) = if args.tb { (n, k) } else { (k, n) };
     // The same draws as `rng.rand::<f32>(&[r, c])`, A then B.
-    let a = random_matrix(&mut rng, &args.shape, "A", ar, ac)?;
-    let b = random_matrix(&mut rng, &args.shape, "B", br, bc)?;
-    let mut c = matrix(&args.shape, "C", m, n)?;
+    let a = random_matrix(&mut rng, &args.shape.text, "A", ar, ac)?;
+    let b = random_matrix(&mut rng, &args.shape.text, "B", br, bc)?;
+    let mut c = matrix(&args.shape.text, "C", m, n)?;
     let mut seconds = Vec::with_capacity(args.reps);
     let isa = isa::current();
     let peak_before = peak_gflops::<f32>(&pool, isa, 0.075)?;

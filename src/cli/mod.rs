@@ -1,5 +1,6 @@
 //! The subcommands, one module each (binary only: `anyhow` lives here).
 
+pub mod args;
 pub mod bench;
 pub mod predict;
 pub mod serve;

@@ -103,7 +103,7 @@ struct GeneratedFlags {
     #[arg(long)]
     samples: Option<usize>,
     /// Noise of a generated set [default: the model's, when it was trained on the same set; else the set's training default].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = super::args::non_negative)]
     noise: Option<f64>,
     /// Seed of a generated set [default: the model's, when it was trained on the same set; else 0].
     #[arg(long)]
@@ -118,11 +118,6 @@ impl GeneratedFlags {
     /// `train --data <set>` (200 samples, the set's noise, seed 0). `None`
     /// when `spec` is not a generated set (the flags are then ignored).
     fn resolve(&self, spec: &str, meta: &ModelMeta) -> Result<Option<(usize, f64, u64)>> {
-        if let Some(noise) = self.noise {
-            if !(noise.is_finite() && noise >= 0.0) {
-                anyhow::bail!("--noise {noise}: expected a non-negative finite number");
-            }
-        }
         let Some(set) = loads_as_generated(spec) else {
             return Ok(None);
         };

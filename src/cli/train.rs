@@ -13,6 +13,8 @@ use backprop::plot::{self, Boundary, EpochPoint};
 use backprop::train::{EpochReport, LoopOptions, Trainer};
 use backprop::{Float, Tensor};
 use clap::{Args, ValueEnum};
+
+use super::args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
@@ -25,54 +27,66 @@ pub enum Dtype {
     F64,
 }
 
+/// `backprop train`'s flags.
+///
+/// Clap checks what a flag's value alone decides, where it is parsed: the
+/// names of `--activation`, `--loss`, `--optimizer` and `--init` (the library
+/// enums' `ValueEnum`), the ranges of `--lr`, `--momentum`, `--weight-decay`,
+/// `--noise`, `--test-fraction`, `--epochs`, `--checkpoint-every`,
+/// `--targets` and `--threads`, and the suffix of `--plot` (the value parsers
+/// of [`super::args`]), and the pairs that exclude each other
+/// (`--test-data`/`--test-fraction`, `--resume`/`--init-from`). What needs
+/// the data or a file (`--layers` against the data's width, a checkpoint's
+/// settings) is checked once they are read.
 #[derive(Args)]
 pub struct TrainArgs {
     /// A CSV file (optionally gzipped), an MNIST `*-images-idx3-ubyte[.gz]` file, or xor|moons|circles|spirals|blobs.
     #[arg(long, value_name = "SPEC")]
     pub data: String,
     /// A separate test set (same forms as --data).
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", conflicts_with = "test_fraction")]
     pub test_data: Option<String>,
     /// The last ⌊F·n⌋ rows (before shuffling) are the test set.
     #[arg(
         long,
         allow_negative_numbers = true,
         value_name = "F",
-        default_value_t = 0.0
+        default_value_t = 0.0,
+        value_parser = args::fraction
     )]
     pub test_fraction: f64,
     /// Layer sizes, input first, output last (checked against the data); default in,64,out (a generated set: its own).
     #[arg(long, value_delimiter = ',')]
     pub layers: Option<Vec<usize>>,
-    /// Hidden activation: sigmoid, tanh, relu, leaky-relu or gelu [default: relu; a generated set: its own].
+    /// Hidden activation [default: relu; a generated set: its own].
     #[arg(long)]
     pub activation: Option<Activation>,
     /// Layers without biases.
     #[arg(long)]
     pub no_bias: bool,
-    /// mse, bce or cross-entropy.
+    /// The loss (it sets the output activation).
     #[arg(long, default_value = "cross-entropy")]
     pub loss: Loss,
-    /// sgd, momentum, adam or adamw [default: sgd; a generated set: its own].
+    /// The optimiser [default: sgd; a generated set: its own].
     #[arg(long)]
     pub optimizer: Option<OptimKind>,
     /// Learning rate [default: 0.01; a generated set without --optimizer: its own].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = args::learning_rate)]
     pub lr: Option<f64>,
     /// SGD momentum (default 0.9 with --optimizer momentum).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = args::non_negative)]
     pub momentum: Option<f64>,
     /// Nesterov momentum.
     #[arg(long)]
     pub nesterov: bool,
     /// Weight decay (default 0.01 for adamw, else 0).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = args::non_negative)]
     pub weight_decay: Option<f64>,
     /// Mini-batch size, 0 for the full batch [default: 32; a generated set: its own].
     #[arg(long)]
     pub batch_size: Option<usize>,
     /// Epochs [default: 10; a generated set: its own].
-    #[arg(long)]
+    #[arg(long, value_parser = args::at_least_1::<usize>)]
     pub epochs: Option<usize>,
     /// Seed of the initial weights, the shuffles and generated data.
     #[arg(long, default_value_t = 0)]
@@ -80,17 +94,17 @@ pub struct TrainArgs {
     /// Keep the data order in every epoch.
     #[arg(long)]
     pub no_shuffle: bool,
-    /// f32 (default) or f64.
+    /// Element type of training.
     #[arg(long, value_enum, default_value_t = Dtype::F32)]
     pub dtype: Dtype,
     /// Threads for matrix products (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_parser = args::threads)]
     pub threads: Option<usize>,
-    /// torch, xavier, he or uniform01.
+    /// How the initial weights are drawn.
     #[arg(long, default_value = "torch")]
     pub init: Init,
     /// Start from the weights of a model file (ours or PyTorch's).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     pub init_from: Option<PathBuf>,
     /// Save the trained model (safetensors).
     #[arg(long, value_name = "FILE")]
@@ -99,13 +113,13 @@ pub struct TrainArgs {
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
     /// Epochs between checkpoints.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = args::at_least_1::<usize>)]
     pub checkpoint_every: usize,
     /// Continue from a checkpoint.
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
     /// Plot losses and accuracies (.svg or .png).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = args::plot_file)]
     pub plot: Option<PathBuf>,
     /// One JSON line per epoch on stdout, nothing else.
     #[arg(long)]
@@ -117,10 +131,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
     /// Noise of a generated set [default: the set's own: 0.1, spirals 0.02, blobs 0.5].
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = args::non_negative)]
     pub noise: Option<f64>,
     /// Regression targets: the last K columns.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = args::at_least_1::<usize>)]
     pub targets: usize,
     /// Standardise features (z-scores of the training part, stored with the model).
     #[arg(long)]
@@ -252,7 +266,6 @@ impl Settings {
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let settings = Settings::resolve(&args);
-    validate(&args, &settings)?;
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -263,58 +276,6 @@ pub fn run(args: TrainArgs) -> Result<()> {
         Dtype::F32 => train::<f32>(&args, &settings),
         Dtype::F64 => train::<f64>(&args, &settings),
     }
-}
-
-fn validate(a: &TrainArgs, s: &Settings) -> Result<()> {
-    if !(s.lr.is_finite() && s.lr > 0.0) {
-        bail!(
-            "--lr {}: the learning rate must be a positive finite number",
-            s.lr
-        );
-    }
-    if !(0.0..1.0).contains(&a.test_fraction) {
-        bail!(
-            "--test-fraction {}: expected a fraction in [0, 1)",
-            a.test_fraction
-        );
-    }
-    if s.epochs == 0 || a.checkpoint_every == 0 || a.targets == 0 {
-        bail!("--epochs, --checkpoint-every and --targets must be at least 1");
-    }
-    if a.threads == Some(0) {
-        bail!("--threads 0: at least one thread is needed");
-    }
-    for (flag, v) in [
-        ("--momentum", a.momentum),
-        ("--weight-decay", a.weight_decay),
-    ] {
-        if let Some(v) = v {
-            if !(v.is_finite() && v >= 0.0) {
-                bail!("{flag} {v}: expected a non-negative finite number");
-            }
-        }
-    }
-    if !(s.noise.is_finite() && s.noise >= 0.0) {
-        bail!("--noise {}: expected a non-negative finite number", s.noise);
-    }
-    if a.test_data.is_some() && a.test_fraction > 0.0 {
-        bail!("give --test-data or --test-fraction, not both");
-    }
-    if a.resume.is_some() && a.init_from.is_some() {
-        bail!("give --resume or --init-from, not both");
-    }
-    for (flag, p) in [("--plot", &a.plot)] {
-        if let Some(p) = p {
-            match p.extension().and_then(|e| e.to_str()) {
-                Some("svg" | "png") => {}
-                _ => bail!(
-                    "{flag} {}: the file name must end in .svg or .png",
-                    p.display()
-                ),
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The training data, its test part, and the fingerprint of the whole `--data`.

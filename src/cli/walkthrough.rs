@@ -1,9 +1,9 @@
 //! `backprop walkthrough`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use backprop::graph;
 use backprop::io::write_atomic;
 use backprop::nn::Activation;
@@ -26,10 +26,15 @@ pub struct WalkArgs {
     #[arg(long, default_value_t = 42)]
     seed: u32,
     /// Training steps; the explanation covers the first.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::args::at_least_1::<u64>)]
     steps: u64,
     /// Learning rate.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        allow_negative_numbers = true,
+        value_parser = super::args::learning_rate
+    )]
     lr: f64,
     /// Layer sizes, input first: 2,H1,…,1 (sigmoid layers without biases).
     #[arg(long, value_delimiter = ',', default_value = "2,2,1")]
@@ -38,7 +43,7 @@ pub struct WalkArgs {
     #[arg(long, value_enum, default_value_t = LangArg::En)]
     lang: LangArg,
     /// Write the first step's computational graph to FILE (.dot or .svg).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = super::args::graph_file)]
     graph: Option<PathBuf>,
     /// Also compute ∂L/∂W in forward mode and compare with reverse mode.
     #[arg(long)]
@@ -69,18 +74,6 @@ pub enum ActArg {
     Relu,
 }
 
-/// The graph format a `--graph` path asks for.
-fn graph_format(path: &Path) -> Result<bool> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("svg") => Ok(true),
-        Some("dot") => Ok(false),
-        _ => bail!(
-            "--graph {}: the file name must end in .dot or .svg",
-            path.display()
-        ),
-    }
-}
-
 pub fn run(args: WalkArgs) -> Result<()> {
     let lang = match args.lang {
         LangArg::En => Lang::En,
@@ -98,7 +91,11 @@ pub fn run(args: WalkArgs) -> Result<()> {
         },
     };
     settings.validate()?;
-    let svg = args.graph.as_deref().map(graph_format).transpose()?;
+    // `--graph` ends in .dot or .svg (checked by clap).
+    let svg = args
+        .graph
+        .as_deref()
+        .map(|p| p.extension().is_some_and(|e| e == "svg"));
     if let Some(path) = &args.graph {
         // Before the steps run: a bad --graph path must not cost the run.
         backprop::io::probe_output(path).context("--graph")?;

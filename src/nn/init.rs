@@ -1,39 +1,30 @@
 //! Initialisers, following PyTorch's definitions (the random stream is ours:
 //! MT19937 as NumPy's, so `uniform01` reproduces the notebook's `rand`).
 
-use std::fmt;
-use std::str::FromStr;
-
 use super::{Activation, Linear};
 use crate::error::Result;
 use crate::float::Float;
+use crate::named::named_enum;
 use crate::rng::NumpyRandom;
 use crate::tensor::Tensor;
 
-/// How a [`Linear`] layer's parameters are drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Init {
-    /// PyTorch's default for `nn.Linear`: weight and bias from U(−1/√in, 1/√in).
-    Torch,
-    /// PyTorch's `xavier_uniform_`: U(±√(6/(in+out))), zero bias.
-    Xavier,
-    /// PyTorch's `kaiming_uniform_` for ReLU: U(±√(6/in)), zero bias.
-    He,
-    /// NumPy's `rand(in, out)` as in the notebook, stored transposed; zero bias.
-    Uniform01,
+named_enum! {
+    /// How a [`Linear`] layer's parameters are drawn (named `torch`, `xavier`,
+    /// `he` or `uniform01` on the command line).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Init("init") {
+        /// PyTorch's default for `nn.Linear`: weight and bias from U(−1/√in, 1/√in).
+        Torch = "torch",
+        /// PyTorch's `xavier_uniform_`: U(±√(6/(in+out))), zero bias.
+        Xavier = "xavier",
+        /// PyTorch's `kaiming_uniform_` for ReLU: U(±√(6/in)), zero bias.
+        He = "he" | "kaiming",
+        /// NumPy's `rand(in, out)` as in the notebook, stored transposed; zero bias.
+        Uniform01 = "uniform01",
+    }
 }
 
 impl Init {
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Init::Torch => "torch",
-            Init::Xavier => "xavier",
-            Init::He => "he",
-            Init::Uniform01 => "uniform01",
-        }
-    }
-
     /// Draws one layer `[out, in]` (+ bias `[out]`), weight first, row-major.
     pub(crate) fn linear<T: Float>(
         self,
@@ -88,29 +79,6 @@ impl Init {
             None
         };
         Ok(Linear { weight, bias })
-    }
-}
-
-impl FromStr for Init {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "torch" => Init::Torch,
-            "xavier" => Init::Xavier,
-            "he" | "kaiming" => Init::He,
-            "uniform01" => Init::Uniform01,
-            _ => {
-                return Err(format!(
-                    "unknown init {s:?}: expected torch, xavier, he or uniform01"
-                ))
-            }
-        })
-    }
-}
-
-impl fmt::Display for Init {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

@@ -9,11 +9,9 @@ mod module;
 pub use init::Init;
 pub use module::{Module, Params, Sequential, Visitor, VisitorMut};
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::{ErrorKind, Result};
 use crate::float::Float;
+use crate::named::named_enum;
 use crate::rng::NumpyRandom;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
@@ -24,33 +22,25 @@ use crate::tensor::{Shape, Tensor};
 /// front rather than exhausting memory part way.
 pub const MAX_PARAMS: usize = 1 << 28;
 
-/// A hidden-layer activation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    /// `σ(x) = 1/(1+e⁻ˣ)`.
-    Sigmoid,
-    /// `tanh x`.
-    Tanh,
-    /// `max(x, 0)`.
-    Relu,
-    /// `x` or `0.01·x` (PyTorch's default slope).
-    LeakyRelu,
-    /// The exact (erf) GELU, PyTorch's default.
-    Gelu,
+named_enum! {
+    /// A hidden-layer activation (named as on the command line and in model
+    /// files: `sigmoid`, `tanh`, `relu`, `leaky-relu` or `gelu`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Activation("activation") {
+        /// `σ(x) = 1/(1+e⁻ˣ)`.
+        Sigmoid = "sigmoid",
+        /// `tanh x`.
+        Tanh = "tanh",
+        /// `max(x, 0)`.
+        Relu = "relu",
+        /// `x` or `0.01·x` (PyTorch's default slope).
+        LeakyRelu = "leaky-relu" | "leaky_relu",
+        /// The exact (erf) GELU, PyTorch's default.
+        Gelu = "gelu",
+    }
 }
 
 impl Activation {
-    /// The name used on the command line and in model files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Sigmoid => "sigmoid",
-            Activation::Tanh => "tanh",
-            Activation::Relu => "relu",
-            Activation::LeakyRelu => "leaky-relu",
-            Activation::Gelu => "gelu",
-        }
-    }
-
     /// Applies the activation on the tape.
     #[track_caller]
     pub fn apply<'t, T: Float>(self, x: Var<'t, T>) -> Var<'t, T> {
@@ -64,72 +54,26 @@ impl Activation {
     }
 }
 
-impl FromStr for Activation {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "relu" => Activation::Relu,
-            "leaky-relu" | "leaky_relu" => Activation::LeakyRelu,
-            "gelu" => Activation::Gelu,
-            _ => {
-                return Err(format!(
-                    "unknown activation {s:?}: expected sigmoid, tanh, relu, leaky-relu or gelu"
-                ))
-            }
-        })
+named_enum! {
+    /// The training loss; the output activation follows it (softmax inside
+    /// cross-entropy, sigmoid inside BCE, identity for MSE). All use PyTorch's
+    /// default mean reduction. Named `mse`, `bce` or `cross-entropy` on the
+    /// command line and in model files (`"loss": "cross-entropy"`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Loss("loss") {
+        /// Mean squared error on the raw outputs (regression).
+        Mse = "mse",
+        /// Binary cross-entropy on logits (targets in [0, 1]).
+        Bce = "bce",
+        /// Softmax cross-entropy on logits and class labels.
+        CrossEntropy = "cross-entropy" | "cross_entropy" | "ce",
     }
-}
-
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The training loss; the output activation follows it (softmax inside
-/// cross-entropy, sigmoid inside BCE, identity for MSE). All use PyTorch's
-/// default mean reduction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Loss {
-    /// Mean squared error on the raw outputs (regression).
-    Mse,
-    /// Binary cross-entropy on logits (targets in [0, 1]).
-    Bce,
-    /// Softmax cross-entropy on logits and class labels.
-    CrossEntropy,
 }
 
 impl Loss {
-    /// The name used on the command line and in model files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Loss::Mse => "mse",
-            Loss::Bce => "bce",
-            Loss::CrossEntropy => "cross-entropy",
-        }
-    }
-
     /// Whether targets are class labels.
     pub fn is_classification(self) -> bool {
         self == Loss::CrossEntropy
-    }
-}
-
-impl FromStr for Loss {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "mse" => Loss::Mse,
-            "bce" => Loss::Bce,
-            "cross-entropy" | "cross_entropy" | "ce" => Loss::CrossEntropy,
-            _ => {
-                return Err(format!(
-                    "unknown loss {s:?}: expected mse, bce or cross-entropy"
-                ))
-            }
-        })
     }
 }
 

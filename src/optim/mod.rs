@@ -26,60 +26,26 @@
 //! # Ok(()) }
 //! ```
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::float::Float;
+use crate::named::named_enum;
 use crate::nn::{Module, Params, VisitorMut};
 use crate::tape::{Grads, Var};
 use crate::tensor::Tensor;
 
-/// Which update rule (stored in checkpoints by its CLI name: `"adamw"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OptimKind {
-    /// `torch.optim.SGD` without momentum (unless `momentum` is set).
-    Sgd,
-    /// `torch.optim.SGD` with momentum (default 0.9), optionally Nesterov.
-    Momentum,
-    /// `torch.optim.Adam`.
-    Adam,
-    /// `torch.optim.AdamW`.
-    AdamW,
-}
-
-impl OptimKind {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            OptimKind::Sgd => "sgd",
-            OptimKind::Momentum => "momentum",
-            OptimKind::Adam => "adam",
-            OptimKind::AdamW => "adamw",
-        }
-    }
-}
-
-impl FromStr for OptimKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "sgd" => OptimKind::Sgd,
-            "momentum" => OptimKind::Momentum,
-            "adam" => OptimKind::Adam,
-            "adamw" => OptimKind::AdamW,
-            _ => {
-                return Err(format!(
-                    "unknown optimizer {s:?}: expected sgd, momentum, adam or adamw"
-                ))
-            }
-        })
-    }
-}
-
-impl fmt::Display for OptimKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+named_enum! {
+    /// Which update rule, named `sgd`, `momentum`, `adam` or `adamw` on the
+    /// command line and in checkpoints (`"kind": "adamw"`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum OptimKind("optimizer") {
+        /// `torch.optim.SGD` without momentum (unless `momentum` is set).
+        Sgd = "sgd",
+        /// `torch.optim.SGD` with momentum (default 0.9), optionally Nesterov.
+        Momentum = "momentum",
+        /// `torch.optim.Adam`.
+        Adam = "adam",
+        /// `torch.optim.AdamW`.
+        AdamW = "adamw",
     }
 }
 
