@@ -56,9 +56,7 @@ impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
     /// before its update, are then [`Trainer::replayed_gradients`]. A
     /// non-finite loss leaves the model as it was.
     ///
-    /// Any module whose forward pass [`Replay`] compiles can step this way;
-    /// one that uses an op Replay refuses (see [`Replay::compile`]) gets that
-    /// error here and trains through [`Trainer::train_batch`].
+    /// Any module steps this way: [`Replay`] runs every op the tape records.
     pub fn replayed_step(&mut self, data: &Dataset, idx: &[usize]) -> Result<f64, TrainError> {
         self.gather_numbers(data, idx);
         let k = self.compiled(idx.len(), data.dim())?;
