@@ -287,6 +287,7 @@ impl<T: Float> Replay<T> {
     }
 
     /// [`Replay::forward`] then [`Replay::backward`]; returns the loss.
+    #[inline]
     pub fn run(&mut self) -> Result<T> {
         let loss = self.forward()?;
         self.backward();
@@ -295,6 +296,7 @@ impl<T: Float> Replay<T> {
 
     /// Calls `f(i, value, gradient)` for the `i`-th parameter (tape order)
     /// with its value to update in place and its gradient from the last sweep.
+    #[inline]
     pub fn update(&mut self, mut f: impl FnMut(usize, &mut [T], &[T])) {
         for (i, &id) in self.params.iter().enumerate() {
             let v = self.value_slots[id].expect("live");
@@ -306,6 +308,7 @@ impl<T: Float> Replay<T> {
     }
 
     /// Plain gradient descent on every parameter: `p ← p − lr·∂L/∂p`.
+    #[inline]
     pub fn sgd(&mut self, lr: T) {
         self.update(|_, p, g| {
             for (p, &d) in p.iter_mut().zip(g) {
