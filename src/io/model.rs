@@ -168,16 +168,28 @@ fn check_architecture(
         let why = format!("layer sizes {layers:?}: expected at least two sizes, all positive");
         return Err(IoError::invalid(path, why));
     }
-    let arch = arch(layers, bias);
     let expected = expected_params(layers, bias);
-    for (name, shape) in &expected {
+    check_tensors(path, found, &expected, &arch(layers, bias))?;
+    Ok(expected)
+}
+
+/// Checks `found` (name, shape) against `expected`: every expected tensor is
+/// there with its shape, and nothing else is but optimiser state (`optim.`).
+/// `arch` says in the error what was expected (`2-2-1 without biases`, `the module`).
+fn check_tensors(
+    path: &Path,
+    found: &[(&str, &[usize])],
+    expected: &[(String, Vec<usize>)],
+    arch: &str,
+) -> Result<(), IoError> {
+    for (name, shape) in expected {
         let got = found.iter().find(|(n, _)| n == name).map(|(_, d)| *d);
         match got {
             None => {
                 return Err(IoError::MissingTensor {
                     path: path.to_path_buf(),
                     name: name.clone(),
-                    arch,
+                    arch: arch.to_string(),
                 })
             }
             Some(got) if got != shape.as_slice() => {
@@ -186,7 +198,7 @@ fn check_architecture(
                     name: name.clone(),
                     got: got.to_vec(),
                     expected: shape.clone(),
-                    arch,
+                    arch: arch.to_string(),
                 })
             }
             Some(_) => {}
@@ -199,10 +211,10 @@ fn check_architecture(
         return Err(IoError::UnexpectedTensor {
             path: path.to_path_buf(),
             name: name.to_string(),
-            arch,
+            arch: arch.to_string(),
         });
     }
-    Ok(expected)
+    Ok(())
 }
 
 /// Every value of every tensor must be finite.
@@ -277,44 +289,17 @@ pub fn save_module<T: Float, M: Module<T> + ?Sized>(path: &Path, m: &M) -> Resul
 /// file that is not a valid model file.
 pub fn load_module<T: Float, M: Module<T> + ?Sized>(path: &Path, m: &mut M) -> Result<(), IoError> {
     let (file, _) = load_with_metadata(path)?;
-    let arch = "the module".to_string();
     let mut expected: Vec<(String, Vec<usize>)> = Vec::new();
     let mut name = String::new();
     m.visit(&mut Visitor::new(&mut name, &mut |n, t| {
         expected.push((n.to_string(), t.dims().to_vec()))
     }));
-    for (name, shape) in &expected {
-        match file.get(name) {
-            None => {
-                return Err(IoError::MissingTensor {
-                    path: path.to_path_buf(),
-                    name: name.clone(),
-                    arch,
-                })
-            }
-            Some(t) if t.dims() != shape.as_slice() => {
-                return Err(IoError::WrongShape {
-                    path: path.to_path_buf(),
-                    name: name.clone(),
-                    got: t.dims().to_vec(),
-                    expected: shape.clone(),
-                    arch,
-                })
-            }
-            Some(_) => {}
-        }
-    }
-    let unexpected = file
+    let found: Vec<(&str, &[usize])> = file
         .tensors
         .iter()
-        .find(|(n, _)| !n.starts_with(OPTIM_PREFIX) && !expected.iter().any(|(e, _)| e == n));
-    if let Some((name, _)) = unexpected {
-        return Err(IoError::UnexpectedTensor {
-            path: path.to_path_buf(),
-            name: name.clone(),
-            arch,
-        });
-    }
+        .map(|(n, t)| (n.as_str(), t.dims()))
+        .collect();
+    check_tensors(path, &found, &expected, "the module")?;
     name.clear();
     m.visit_mut(&mut VisitorMut::new(&mut name, &mut |n, t| {
         if let Some(stored) = file.get(n) {

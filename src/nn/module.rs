@@ -116,10 +116,40 @@ pub trait Module<T: Float> {
     }
 }
 
+/// The dotted name a visitor builds, in the caller's reused buffer (`None`:
+/// names are not wanted, and every parameter is called `""`).
+struct Names<'a>(Option<&'a mut String>);
+
+impl Names<'_> {
+    /// Appends `what` to the name; returns the length to [`Names::truncate`] back to.
+    fn push(&mut self, what: std::fmt::Arguments<'_>) -> usize {
+        match self.0.as_deref_mut() {
+            Some(buf) => {
+                let len = buf.len();
+                buf.write_fmt(what).expect("writing to a String");
+                len
+            }
+            None => 0,
+        }
+    }
+
+    /// Cuts the name back to `len` bytes.
+    fn truncate(&mut self, len: usize) {
+        if let Some(buf) = self.0.as_deref_mut() {
+            buf.truncate(len);
+        }
+    }
+
+    /// The name built so far.
+    fn as_str(&self) -> &str {
+        self.0.as_deref().map_or("", String::as_str)
+    }
+}
+
 /// Walks a module's parameters read-only, building each dotted name in one
 /// reused buffer; handed to [`Module::visit`].
 pub struct Visitor<'a, T: Float> {
-    name: Option<&'a mut String>,
+    names: Names<'a>,
     f: &'a mut dyn FnMut(&str, &Tensor<T>),
 }
 
@@ -130,66 +160,46 @@ impl<'a, T: Float> Visitor<'a, T> {
     /// that has grown once allocates nothing.
     pub fn new(name: &'a mut String, f: &'a mut dyn FnMut(&str, &Tensor<T>)) -> Self {
         Visitor {
-            name: Some(name),
+            names: Names(Some(name)),
             f,
         }
     }
 
     /// A visitor that builds no names: `f` receives `""` for each.
     pub fn unnamed(f: &'a mut dyn FnMut(&str, &Tensor<T>)) -> Self {
-        Visitor { name: None, f }
+        Visitor {
+            names: Names(None),
+            f,
+        }
     }
 
     /// Visits a parameter called `name` (under the current prefix).
     pub fn param(&mut self, name: &str, t: &Tensor<T>) {
-        match self.name.as_deref_mut() {
-            Some(buf) => {
-                let len = buf.len();
-                buf.push_str(name);
-                (self.f)(buf, t);
-                buf.truncate(len);
-            }
-            None => (self.f)("", t),
-        }
+        let len = self.names.push(format_args!("{name}"));
+        (self.f)(self.names.as_str(), t);
+        self.names.truncate(len);
     }
 
     /// Visits a child module's parameters under `name.`.
     pub fn module<M: Module<T> + ?Sized>(&mut self, name: &str, m: &M) {
-        let len = self.push(format_args!("{name}."));
+        let len = self.names.push(format_args!("{name}."));
         m.visit(self);
-        self.truncate(len);
+        self.names.truncate(len);
     }
 
     /// Visits a child module's parameters under `i.` (as `nn.Sequential`
     /// names its children), without formatting a string per call.
     pub fn indexed<M: Module<T> + ?Sized>(&mut self, i: usize, m: &M) {
-        let len = self.push(format_args!("{i}."));
+        let len = self.names.push(format_args!("{i}."));
         m.visit(self);
-        self.truncate(len);
-    }
-
-    fn push(&mut self, what: std::fmt::Arguments<'_>) -> usize {
-        match self.name.as_deref_mut() {
-            Some(buf) => {
-                let len = buf.len();
-                buf.write_fmt(what).expect("writing to a String");
-                len
-            }
-            None => 0,
-        }
-    }
-
-    fn truncate(&mut self, len: usize) {
-        if let Some(buf) = self.name.as_deref_mut() {
-            buf.truncate(len);
-        }
+        self.names.truncate(len);
     }
 }
 
 /// Walks a module's parameters mutably, building each dotted name in one
 /// reused buffer; handed to [`Module::visit_mut`].
 pub struct VisitorMut<'a, T: Float> {
-    name: Option<&'a mut String>,
+    names: Names<'a>,
     f: &'a mut dyn FnMut(&str, &mut Tensor<T>),
 }
 
@@ -198,58 +208,38 @@ impl<'a, T: Float> VisitorMut<'a, T> {
     /// in `name` as for [`Visitor::new`].
     pub fn new(name: &'a mut String, f: &'a mut dyn FnMut(&str, &mut Tensor<T>)) -> Self {
         VisitorMut {
-            name: Some(name),
+            names: Names(Some(name)),
             f,
         }
     }
 
     /// A visitor that builds no names: `f` receives `""` for each.
     pub fn unnamed(f: &'a mut dyn FnMut(&str, &mut Tensor<T>)) -> Self {
-        VisitorMut { name: None, f }
+        VisitorMut {
+            names: Names(None),
+            f,
+        }
     }
 
     /// Visits a parameter called `name` (under the current prefix).
     pub fn param(&mut self, name: &str, t: &mut Tensor<T>) {
-        match self.name.as_deref_mut() {
-            Some(buf) => {
-                let len = buf.len();
-                buf.push_str(name);
-                (self.f)(buf, t);
-                buf.truncate(len);
-            }
-            None => (self.f)("", t),
-        }
+        let len = self.names.push(format_args!("{name}"));
+        (self.f)(self.names.as_str(), t);
+        self.names.truncate(len);
     }
 
     /// Visits a child module's parameters under `name.`.
     pub fn module<M: Module<T> + ?Sized>(&mut self, name: &str, m: &mut M) {
-        let len = self.push(format_args!("{name}."));
+        let len = self.names.push(format_args!("{name}."));
         m.visit_mut(self);
-        self.truncate(len);
+        self.names.truncate(len);
     }
 
     /// Visits a child module's parameters under `i.`.
     pub fn indexed<M: Module<T> + ?Sized>(&mut self, i: usize, m: &mut M) {
-        let len = self.push(format_args!("{i}."));
+        let len = self.names.push(format_args!("{i}."));
         m.visit_mut(self);
-        self.truncate(len);
-    }
-
-    fn push(&mut self, what: std::fmt::Arguments<'_>) -> usize {
-        match self.name.as_deref_mut() {
-            Some(buf) => {
-                let len = buf.len();
-                buf.write_fmt(what).expect("writing to a String");
-                len
-            }
-            None => 0,
-        }
-    }
-
-    fn truncate(&mut self, len: usize) {
-        if let Some(buf) = self.name.as_deref_mut() {
-            buf.truncate(len);
-        }
+        self.names.truncate(len);
     }
 }
 

@@ -335,17 +335,14 @@ impl<T: Float> Tape<T> {
         location: &'static Location<'static>,
     ) -> Result<Var<'t, T>> {
         let mut ids = [0; 2];
-        let mut shapes = [Shape::SCALAR; 2];
         let n = inputs.len();
+        for (id, v) in ids.iter_mut().zip(inputs) {
+            *id = v.id();
+        }
         let mut y = self.alloc_overwrite(out);
         let done = {
             let nodes = self.nodes.borrow();
-            let mut xs: [&[T]; 2] = [&[], &[]];
-            for (k, v) in inputs.iter().enumerate() {
-                ids[k] = v.id();
-                shapes[k] = nodes[v.id()].value.shape();
-                xs[k] = nodes[v.id()].value.data();
-            }
+            let (shapes, xs) = operands(&nodes, &ids[..n]);
             Plan::new(op, &shapes[..n], out).forward(&xs, y.data_mut())
         };
         match done {
@@ -506,12 +503,7 @@ impl<T: Float> Tape<T> {
                 continue;
             }
             let n = ins.len();
-            let mut shapes = [Shape::SCALAR; 2];
-            let mut xs: [&[T]; 2] = [&[], &[]];
-            for (k, &i) in ins.iter().enumerate() {
-                shapes[k] = nodes[i].value.shape();
-                xs[k] = nodes[i].value.data();
-            }
+            let (shapes, xs) = operands(&nodes, ins);
             let plan = Plan::new(node.op, &shapes[..n], node.value.shape());
             for (k, &i) in ins.iter().enumerate() {
                 if nodes[i].requires_grad {
@@ -615,6 +607,18 @@ impl<T: Float> Tape<T> {
         }
         Ok(result)
     }
+}
+
+/// The shapes and values of the nodes `ids` (an op's inputs, at most two),
+/// as the dispatch ([`Plan`]) takes them: unused entries are scalars and empty.
+fn operands<'n, T: Float>(nodes: &'n [Node<T>], ids: &[NodeId]) -> ([Shape; 2], [&'n [T]; 2]) {
+    let mut shapes = [Shape::SCALAR; 2];
+    let mut xs: [&[T]; 2] = [&[], &[]];
+    for (k, &i) in ids.iter().enumerate() {
+        shapes[k] = nodes[i].value.shape();
+        xs[k] = nodes[i].value.data();
+    }
+    (shapes, xs)
 }
 
 #[cfg(test)]
