@@ -176,12 +176,26 @@ impl<T: Float> Optimizer<T> {
         params: &Params<'_, T>,
         grads: &Grads<T>,
     ) {
+        self.step_module_by(module, |_, p| params.grad(grads, p));
+    }
+
+    /// [`Optimizer::step_module`] with the gradients from `grad_of(k, p)`:
+    /// the gradient of `p`, the `k`-th parameter in visiting order, or
+    /// `None` to leave it alone (data-parallel training passes gradients
+    /// summed over the ranks this way).
+    pub fn step_module_by<'g, M: Module<T> + ?Sized>(
+        &mut self,
+        module: &mut M,
+        mut grad_of: impl FnMut(usize, &Tensor<T>) -> Option<&'g Tensor<T>>,
+    ) where
+        T: 'g,
+    {
         self.steps += 1;
         let mut name = std::mem::take(&mut self.name_buf);
         name.clear();
         let mut k = 0;
         module.visit_mut(&mut VisitorMut::new(&mut name, &mut |n, p| {
-            if let Some(g) = params.grad(grads, p) {
+            if let Some(g) = grad_of(k, p) {
                 let i = self.slot(k, n);
                 self.update(i, p, g);
             }
