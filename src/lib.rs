@@ -41,7 +41,7 @@
 //! | [`nn`] | the `Module` trait (named parameters, PyTorch names), `Linear` (PyTorch layout), `Sequential`, `Mlp` of any depth, activations, losses, initialisers |
 //! | [`optim`] | SGD (momentum, Nesterov), Adam, AdamW with PyTorch's update rules, state keyed by parameter name |
 //! | [`data`] | CSV (plain or gzipped), MNIST IDX, generated 2-D sets; batching and shuffling |
-//! | [`train`] | the training loop, per-epoch metrics, evaluation |
+//! | [`train`] | the training loop, per-epoch metrics, evaluation; [`train::distributed`]: data-parallel training over any [`train::distributed::Collective`] (MPI with the `mpi` feature) |
 //! | [`isa`] | the instruction set the kernels use (AVX-512, AVX2, portable), chosen at run time; `BACKPROP_ISA` |
 //! | [`io`] | safetensors model and checkpoint files, PyTorch-compatible; atomic writes |
 //! | `plot` | training curves and decision boundaries (plotters, embedded font; feature `cli`) |

@@ -8,8 +8,12 @@
 
 use std::time::Instant;
 
+pub mod distributed;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 mod replayed;
 mod threads;
+use distributed::{Collective, DistError};
 use threads::ThreadPolicy;
 
 use crate::data::{batches, epoch_order, Dataset, Standardizer};
@@ -48,6 +52,9 @@ pub enum TrainError {
     /// An engine error (a shape that slipped through validation).
     #[error(transparent)]
     Engine(#[from] crate::Error),
+    /// Data-parallel training: the ranks disagree, or communication failed.
+    #[error(transparent)]
+    Distributed(#[from] DistError),
 }
 
 /// One epoch's figures (the `--json` line).
@@ -71,6 +78,25 @@ pub struct EpochReport {
     /// them on the training thread, which timing showed faster at the time;
     /// see [`Trainer::epoch`]). The results are the same bits either way.
     pub parallel_batches: usize,
+    /// Data-parallel training's communication ([`Trainer::epoch_distributed`];
+    /// `None` in one process).
+    pub comm: Option<CommReport>,
+}
+
+/// What an epoch of data-parallel training spent on communication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommReport {
+    /// Steps (global batches).
+    pub steps: usize,
+    /// Seconds this rank waited for the gradient sums after its backward
+    /// sweep ended (the part the sweep did not hide), plus the step's
+    /// loss-and-metrics sum, over the epoch.
+    pub wait_seconds: f64,
+    /// Bytes of gradient each step sums over the ranks (the model's
+    /// gradient size).
+    pub gradient_bytes: usize,
+    /// Buckets per step.
+    pub buckets: usize,
 }
 
 /// Settings of the loop itself.
@@ -115,6 +141,8 @@ pub struct Trainer<T: Float, M: Module<T> = Mlp<T>> {
     /// Steps compiled for replay, one per batch size used
     /// ([`Trainer::replayed_step`], [`Trainer::evaluate_replayed`]).
     replays: replayed::Replays<T>,
+    /// Data-parallel buffers ([`Trainer::epoch_distributed`]), made at the first step.
+    dist: Option<distributed::State<T>>,
 }
 
 /// The nodes of a recorded forward pass that a step reads.
@@ -160,6 +188,7 @@ impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
             labels: Vec::new(),
             policy: None,
             replays: replayed::Replays::default(),
+            dist: None,
         }
     }
 
@@ -193,16 +222,37 @@ impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
         epoch: usize,
         progress: &mut (dyn FnMut(usize, usize, f64) + Send),
     ) -> Result<EpochReport, TrainError> {
-        rayon::scope(|_| self.epoch_here(data, epoch, progress))
+        rayon::scope(|_| self.epoch_here(data, epoch, None, progress))
+    }
+
+    /// [`Trainer::epoch`] as one rank of data-parallel training
+    /// ([`distributed`]): every rank of `comm` calls it with the same data,
+    /// settings and model; each global batch is cut into shards, and the
+    /// gradients summed over the ranks make every rank take the step one
+    /// process would take on the whole batch. `progress` sees the whole
+    /// batch's loss on every rank.
+    pub fn epoch_distributed(
+        &mut self,
+        data: &Dataset,
+        epoch: usize,
+        comm: &mut dyn Collective<T>,
+        progress: &mut (dyn FnMut(usize, usize, f64) + Send),
+    ) -> Result<EpochReport, TrainError> {
+        let report = rayon::scope(|_| self.epoch_here(data, epoch, Some(&mut *comm), progress))?;
+        let what = format!("the weights after epoch {epoch}");
+        distributed::check_same(comm, &what, distributed::checksum(&self.model))?;
+        Ok(report)
     }
 
     fn epoch_here(
         &mut self,
         data: &Dataset,
         epoch: usize,
+        mut comm: Option<&mut dyn Collective<T>>,
         progress: &mut (dyn FnMut(usize, usize, f64) + Send),
     ) -> Result<EpochReport, TrainError> {
         let started = Instant::now();
+        let distributed = comm.is_some();
         let mut order = std::mem::take(&mut self.order);
         epoch_order(
             data.n,
@@ -227,7 +277,10 @@ impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
         for (b, idx) in batches(&order, self.opts.batch_size).enumerate() {
             let parallel = policy.parallel();
             let t = Instant::now();
-            let step = gemm::with_parallelism(parallel, || self.train_batch(data, idx, &mut norms));
+            let step = gemm::with_parallelism(parallel, || match comm.as_deref_mut() {
+                Some(comm) => self.step_distributed(data, idx, comm, &mut norms),
+                None => self.train_batch(data, idx, &mut norms),
+            });
             policy.record(parallel, idx.len(), t.elapsed());
             let (loss, right) = match step {
                 Ok(r) => r,
@@ -265,6 +318,11 @@ impl<T: Float, M: Module<T> + Send> Trainer<T, M> {
             epoch_seconds: started.elapsed().as_secs_f64(),
             grad_norms: norms.iter().map(|s| s / batches_done).collect(),
             parallel_batches,
+            comm: if distributed {
+                self.dist.as_mut().map(distributed::State::take_report)
+            } else {
+                None
+            },
         })
     }
 
@@ -488,12 +546,51 @@ pub fn evaluate<T: Float, M: Module<T> + ?Sized>(
     standardizer: Option<&Standardizer>,
     batch: usize,
 ) -> Result<Evaluation, TrainError> {
+    let sums = evaluate_sums(model, data, 0..data.n, loss, standardizer, batch)?;
+    Ok(sums.finish(loss, data.target_width()))
+}
+
+/// The sums an [`Evaluation`] is made of, over some rows.
+pub(crate) struct EvalSums {
+    pub(crate) loss_sum: f64,
+    pub(crate) correct: usize,
+    pub(crate) count: usize,
+    pub(crate) confusion: Option<Vec<Vec<usize>>>,
+}
+
+impl EvalSums {
+    /// The evaluation (without rows, a cross-entropy confusion matrix is
+    /// `width` wide).
+    pub(crate) fn finish(self, loss: Loss, width: usize) -> Evaluation {
+        let mut confusion = self.confusion;
+        if loss == Loss::CrossEntropy && confusion.is_none() {
+            confusion = Some(vec![vec![0usize; width]; width]);
+        }
+        let n = self.count.max(1) as f64;
+        Evaluation {
+            loss: self.loss_sum / n,
+            accuracy: matches!(loss, Loss::CrossEntropy | Loss::Bce)
+                .then(|| self.correct as f64 / n),
+            confusion,
+        }
+    }
+}
+
+/// [`evaluate`]'s sums over rows `part` of `data`.
+pub(crate) fn evaluate_sums<T: Float, M: Module<T> + ?Sized>(
+    model: &M,
+    data: &Dataset,
+    part: std::ops::Range<usize>,
+    loss: Loss,
+    standardizer: Option<&Standardizer>,
+    batch: usize,
+) -> Result<EvalSums, TrainError> {
     let dim = data.dim();
     let width = data.target_width();
-    // Sized by the first batch's logits (by the data's classes without one).
+    // Sized by the first batch's logits.
     let mut confusion: Option<Vec<Vec<usize>>> = None;
     let (mut loss_sum, mut correct, mut count) = (0.0, 0usize, 0usize);
-    let order: Vec<usize> = (0..data.n).collect();
+    let order: Vec<usize> = part.collect();
     let (mut x, mut y, mut labels) = (Vec::new(), Vec::new(), Vec::new());
     let mut tape = Tape::<T>::new();
     for idx in batches(&order, batch) {
@@ -533,13 +630,10 @@ pub fn evaluate<T: Float, M: Module<T> + ?Sized>(
         }
         tape.clear();
     }
-    if loss == Loss::CrossEntropy && confusion.is_none() {
-        confusion = Some(vec![vec![0usize; width]; width]);
-    }
-    let n = count.max(1) as f64;
-    Ok(Evaluation {
-        loss: loss_sum / n,
-        accuracy: matches!(loss, Loss::CrossEntropy | Loss::Bce).then(|| correct as f64 / n),
+    Ok(EvalSums {
+        loss_sum,
+        correct,
+        count,
         confusion,
     })
 }
