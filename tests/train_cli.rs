@@ -551,3 +551,14 @@ fn clap_errors_are_one_line_naming_the_flag_and_what_it_expects() {
         "{help}"
     );
 }
+
+/// Without the `mpi` feature, `--distributed` is one line naming the
+/// feature (exit 2), before any data is read.
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn distributed_without_the_mpi_feature_names_the_feature() {
+    fails(
+        &["train", "--data", "/nonexistent.csv", "--distributed"],
+        "built without the `mpi` feature",
+    );
+}

@@ -10,7 +10,8 @@ use backprop::io::{self, Checkpoint, GeneratedMeta, ModelMeta, TrainState};
 use backprop::nn::{Activation, Init, Loss, Mlp};
 use backprop::optim::{OptimConfig, OptimKind, Optimizer};
 use backprop::plot::{self, Boundary, EpochPoint};
-use backprop::train::{EpochReport, LoopOptions, Trainer};
+use backprop::train::distributed::{self, Collective};
+use backprop::train::{EpochReport, LoopOptions, TrainError, Trainer};
 use backprop::{Float, Tensor};
 use clap::{Args, ValueEnum};
 
@@ -145,7 +146,23 @@ pub struct TrainArgs {
     /// The most classes a data set may have.
     #[arg(long, value_name = "N", default_value_t = backprop::data::DEFAULT_MAX_CLASSES)]
     pub max_classes: usize,
+    /// Data-parallel training under `mpirun -np N` (needs the `mpi` feature): the same weights as one process.
+    #[arg(long)]
+    pub distributed: bool,
 }
+
+/// The communication layer of `--distributed`: MPI's world (feature
+/// `mpi`); without the feature, the flag is refused before anything runs.
+#[cfg(feature = "mpi")]
+type Comm = backprop::train::mpi::World;
+#[cfg(not(feature = "mpi"))]
+type Comm = backprop::train::distributed::Solo;
+
+/// An error every rank of `--distributed` meets alike (decided from values
+/// summed over the ranks): rank 0 reports it, and the others end quietly.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct AllRanks(String);
 
 /// The general defaults of the flags that generated sets override: those of
 /// file data (CSV, MNIST), unchanged from before the per-set defaults.
@@ -272,10 +289,37 @@ pub fn run(args: TrainArgs) -> Result<()> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
-    match args.dtype {
-        Dtype::F32 => train::<f32>(&args, &settings),
-        Dtype::F64 => train::<f64>(&args, &settings),
+    #[cfg(not(feature = "mpi"))]
+    if args.distributed {
+        bail!("--distributed: this backprop was built without the `mpi` feature; build it with `cargo build --release --features mpi` (needs Open MPI and libclang)");
     }
+    #[cfg(feature = "mpi")]
+    let mpi = match args.distributed {
+        true => Some(backprop::train::mpi::init()?),
+        false => None,
+    };
+    #[cfg(feature = "mpi")]
+    let comm = mpi.as_ref().map(|(_, world)| *world);
+    #[cfg(not(feature = "mpi"))]
+    let comm: Option<Comm> = None;
+    let result = match args.dtype {
+        Dtype::F32 => train::<f32>(&args, &settings, comm),
+        Dtype::F64 => train::<f64>(&args, &settings, comm),
+    };
+    #[cfg(feature = "mpi")]
+    if let (Err(e), Some(world)) = (&result, comm) {
+        if e.downcast_ref::<AllRanks>().is_none() {
+            // This rank failed alone: say so, and end every rank now
+            // rather than leave them waiting for it.
+            eprintln!("error: rank {}: {e:#}", world.rank());
+            world.abort(2);
+        }
+        if world.rank() != 0 {
+            drop(mpi);
+            std::process::exit(2);
+        }
+    }
+    result
 }
 
 /// The training data, its test part, and the fingerprint of the whole `--data`.
@@ -409,9 +453,30 @@ fn optim_config(a: &TrainArgs, s: &Settings) -> OptimConfig {
     c
 }
 
-fn train<T: Float>(a: &TrainArgs, s: &Settings) -> Result<()> {
-    check_outputs(a)?;
+fn train<T: Float>(a: &TrainArgs, s: &Settings, mut comm: Option<Comm>) -> Result<()>
+where
+    Comm: Collective<T>,
+{
+    // Under --distributed, rank 0 alone prints and writes files.
+    let lead = comm.as_ref().is_none_or(|c| Collective::<T>::rank(c) == 0);
+    if lead {
+        check_outputs(a)?;
+    }
     let (data, test, fingerprint) = load_data(a, s)?;
+    if let Some(c) = comm.as_mut() {
+        let c: &mut dyn Collective<T> = c;
+        let mut same = |what: &str, v| {
+            distributed::check_same(c, what, v).map_err(|e| AllRanks(e.to_string()))
+        };
+        same(
+            "the training data (--data)",
+            distributed::hex_prefix(&fingerprint),
+        )?;
+        let test_print = test.as_ref().map_or(0, |t| {
+            distributed::hex_prefix(&backprop::data::fingerprint(t))
+        });
+        same("the test data", test_print)?;
+    }
     let layers = s.layers(a, &data);
     check_layers(a, &layers, &data)?;
     let std = a.standardize.then(|| Standardizer::fit(&data));
@@ -447,15 +512,20 @@ fn train<T: Float>(a: &TrainArgs, s: &Settings) -> Result<()> {
         (mlp, Optimizer::<T>::new(optim_config(a, s)))
     };
     reserve_training_memory::<T>(a, s, &layers, data.n)?;
-    if let (Some(set), false) = (s.set, a.quiet) {
+    if let (Some(set), false, true) = (s.set, a.quiet, lead) {
         eprintln!("{}", s.line(&layers, set));
+    }
+    if let Some(c) = comm.as_mut() {
+        let what = "the initial weights (from --seed, --init-from or --resume)";
+        distributed::check_same::<T>(c, what, distributed::checksum(&model))
+            .map_err(|e| AllRanks(e.to_string()))?;
     }
     let mut trainer = Trainer::new(model, optim, opts, std.clone());
 
     let mut out = Stdout::new();
     let mut divergence = Divergence::new(&history);
     for epoch in start_epoch..=s.epochs {
-        let bar = progress_bar(a, s, epoch);
+        let bar = progress_bar(a, s, epoch).filter(|_| lead);
         let mut report = {
             let mut seen = 0usize;
             let started = std::time::Instant::now();
@@ -473,18 +543,33 @@ fn train<T: Float>(a: &TrainArgs, s: &Settings) -> Result<()> {
                     bar.set_message(format!("loss {loss:.4} · {rate:.0} samples/s"));
                 }
             };
-            trainer.epoch(&data, epoch, &mut on_batch)
-        }
-        .map_err(|e| anyhow::anyhow!("{e}{}", kept_checkpoint(a)))?;
+            match comm.as_mut() {
+                Some(c) => trainer
+                    .epoch_distributed(&data, epoch, c, &mut on_batch)
+                    .map_err(|e| match e {
+                        TrainError::Engine(_) => anyhow::anyhow!("{e}"),
+                        e => AllRanks(format!("{e}{}", kept_checkpoint(a))).into(),
+                    }),
+                None => trainer
+                    .epoch(&data, epoch, &mut on_batch)
+                    .map_err(|e| anyhow::anyhow!("{e}{}", kept_checkpoint(a))),
+            }
+        }?;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
         if let Some(t) = &test {
-            let ev = trainer.evaluate(t)?;
+            let ev = match comm.as_mut() {
+                Some(c) => trainer.evaluate_distributed(t, c)?,
+                None => trainer.evaluate(t)?,
+            };
             report.test_loss = Some(ev.loss);
             report.test_accuracy = ev.accuracy;
         }
         history.push(point(&report));
+        if !lead {
+            continue;
+        }
         if a.json {
             out.line(&report_json(&report).to_string());
         }
@@ -516,6 +601,9 @@ fn train<T: Float>(a: &TrainArgs, s: &Settings) -> Result<()> {
                 io::save_checkpoint(path, &ck)?;
             }
         }
+    }
+    if !lead {
+        return Ok(());
     }
     // The plot is drawn before anything is written, and the model is written
     // last: a failure leaves the previous --save file as it was.
@@ -862,7 +950,7 @@ fn summary(r: &EpochReport, epochs: usize) -> String {
 }
 
 fn report_json(r: &EpochReport) -> serde_json::Value {
-    json!({
+    let mut line = json!({
         "epoch": r.epoch,
         "train_loss": r.train_loss,
         "train_accuracy": r.train_accuracy,
@@ -871,7 +959,17 @@ fn report_json(r: &EpochReport) -> serde_json::Value {
         "epoch_seconds": r.epoch_seconds,
         "grad_norms": r.grad_norms,
         "parallel_batches": r.parallel_batches,
-    })
+    });
+    // Under --distributed: what the epoch spent on the gradient sums.
+    if let Some(c) = &r.comm {
+        line["comm"] = json!({
+            "steps": c.steps,
+            "wait_seconds": c.wait_seconds,
+            "gradient_bytes": c.gradient_bytes,
+            "buckets": c.buckets,
+        });
+    }
+    line
 }
 
 fn point(r: &EpochReport) -> EpochPoint {
