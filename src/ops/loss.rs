@@ -8,6 +8,7 @@ use std::panic::Location;
 use super::Op;
 use crate::error::{ErrorKind, Result};
 use crate::float::Float;
+use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
@@ -132,7 +133,7 @@ macro_rules! pairwise_losses {
 }
 
 fn sigmoid<T: Float>(x: T) -> T {
-    T::one() / (T::one() + (-x).exp())
+    T::one() / (T::one() + math::exp(-x))
 }
 
 pairwise_losses! {
@@ -147,7 +148,7 @@ pairwise_losses! {
     // BCE on logits x, PyTorch's BCEWithLogitsLoss: ℓ = max(x,0) − x·y + ln(1 + e^(−|x|)),
     // stable for any x; ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x; mean.
     BceWithLogits, "x̄ = (σ(x) − y)/n·ḡ",
-        term(p, t) = p.max(0.0) - p * t + (-p.abs()).exp().ln_1p(), finish(sum, n) = sum / n,
+        term(p, t) = p.max(0.0) - p * t + math::ln_1p(math::exp(-p.abs())), finish(sum, n) = sum / n,
         vjp(g, n) = g / T::from_f64(n), (sigmoid(p) - t, -p);
 }
 
@@ -200,8 +201,20 @@ pub(crate) fn cross_entropy_forward<T: Float>(
         }
         let row = &x[n * classes..(n + 1) * classes];
         let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-        let s: T = row.iter().map(|&v| (v - m).exp()).sum();
-        total += (m - row[c as usize]).as_f64() + s.as_f64().ln();
+        // Σ e^(v − m), the exponentials a chunk at a time (one vectorised
+        // loop), then added in order.
+        let mut s = T::zero();
+        let mut buf = [T::zero(); 32];
+        for chunk in row.chunks(buf.len()) {
+            let e = &mut buf[..chunk.len()];
+            for (b, &v) in e.iter_mut().zip(chunk) {
+                *b = math::exp(v - m);
+            }
+            for &b in e.iter() {
+                s += b;
+            }
+        }
+        total += (m - row[c as usize]).as_f64() + math::ln(s.as_f64());
     }
     Ok(T::from_f64(total / labels.len() as f64))
 }
@@ -217,14 +230,22 @@ pub(crate) fn cross_entropy_vjp_into<T: Float>(g: T, x: &[T], labels: &[T], dx: 
         .zip(labels)
     {
         let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-        let sum: T = row.iter().map(|&v| (v - m).exp()).sum();
-        for (c, (d, &v)) in drow.iter_mut().zip(row).enumerate() {
-            let onehot = if c as f64 == lab.as_f64() {
+        // e^(v − m) into the gradient first (one vectorised loop), then Σ in order.
+        for (d, &v) in drow.iter_mut().zip(row) {
+            *d = math::exp(v - m);
+        }
+        let mut sum = T::zero();
+        for &d in drow.iter() {
+            sum += d;
+        }
+        let label = lab.as_f64();
+        for (c, d) in drow.iter_mut().enumerate() {
+            let onehot = if c as f64 == label {
                 T::one()
             } else {
                 T::zero()
             };
-            *d = s * ((v - m).exp() / sum - onehot);
+            *d = s * (*d / sum - onehot);
         }
     }
 }

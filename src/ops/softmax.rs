@@ -6,6 +6,7 @@ use std::panic::Location;
 use super::{check_axis, Op};
 use crate::error::Result;
 use crate::float::Float;
+use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
@@ -60,14 +61,27 @@ pub(crate) fn normalise_into<T: Float>(
         // m = max, s = Σ e^(x − m): the shift makes every exp ≤ 1.
         let m = line.clone().fold(T::neg_infinity(), |m, i| m.max(xd[i]));
         let m = if m.is_finite() { m } else { T::zero() };
-        let s: T = line.clone().map(|i| (xd[i] - m).exp()).sum();
-        let ls = s.ln();
+        // e^(x − m) into y first (a contiguous line is one vectorised loop),
+        // then Σ in order, then y finished from it.
+        if step == 1 {
+            for (o, &v) in yd[first..first + len]
+                .iter_mut()
+                .zip(&xd[first..first + len])
+            {
+                *o = math::exp(v - m);
+            }
+        } else {
+            for i in line.clone() {
+                yd[i] = math::exp(xd[i] - m);
+            }
+        }
+        let mut s = T::zero();
+        for i in line.clone() {
+            s += yd[i];
+        }
+        let ls = math::ln(s);
         for i in line {
-            yd[i] = if log {
-                xd[i] - m - ls
-            } else {
-                (xd[i] - m).exp() / s
-            };
+            yd[i] = if log { xd[i] - m - ls } else { yd[i] / s };
         }
     });
 }
@@ -114,7 +128,7 @@ pub(crate) fn log_softmax_vjp_into<T: Float>(
         let line = (0..len).map(|i| first + i * step);
         let total: T = line.clone().map(|i| gd[i]).sum();
         for i in line {
-            dd[i] = gd[i] - yd[i].exp() * total;
+            dd[i] = gd[i] - math::exp(yd[i]) * total;
         }
     });
 }
@@ -130,7 +144,7 @@ pub(crate) fn log_softmax_jvp<T: Float>(
     let (od, yd, dd) = (out.data_mut(), y.data(), dx.data());
     for_each_line(y.shape(), axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);
-        let dot: T = line.clone().map(|i| yd[i].exp() * dd[i]).sum();
+        let dot: T = line.clone().map(|i| math::exp(yd[i]) * dd[i]).sum();
         for i in line {
             od[i] = dd[i] - dot;
         }

@@ -2,10 +2,14 @@
 //! forward rule `f(x)` and its local derivative `df(x, y) = dy/dx`, side by side
 //! (`df` may reuse the output `y`: σ′ = y(1−y), tanh′ = 1−y², exp′ = y).
 //! The VJP of every one of them is the same chain-rule step: `x̄ = ḡ ⊙ df(x, y)`.
+//! Transcendental functions come from [`crate::math`] (never std's, which
+//! call the system's libm), so every machine and instruction set gives the
+//! same bits; `Plan` compiles these loops for each instruction set.
 
 use std::panic::Location;
 
 use crate::float::Float;
+use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
@@ -107,11 +111,11 @@ unary_ops! {
         df(x, y) = -T::one();
     /// `eˣ`
     Exp => "exp", "d/dx eˣ = eˣ",
-        f(x) = x.exp(),
+        f(x) = math::exp(x),
         df(x, y) = y;
     /// `ln x`
     Log => "log", "d/dx ln x = 1/x",
-        f(x) = x.ln(),
+        f(x) = math::ln(x),
         df(x, y) = x.recip();
     /// `√x`
     Sqrt => "sqrt", "d/dx √x = 1/(2√x)",
@@ -123,15 +127,15 @@ unary_ops! {
         df(x, y) = if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { T::zero() };
     /// `xᵖ`
     Powf(p) => "powf", "d/dx xᵖ = p·xᵖ⁻¹",
-        f(x) = x.powf(p),
-        df(x, y) = p * x.powf(p - T::one());
+        f(x) = math::powf(x, p),
+        df(x, y) = p * math::powf(x, p - T::one());
     /// `σ(x) = 1/(1+e⁻ˣ)`, computed exactly so (saturates to 0 or 1, never NaN)
     Sigmoid => "sigmoid", "d/dx σ(x) = σ(x)(1−σ(x))",
-        f(x) = T::one() / (T::one() + (-x).exp()),
+        f(x) = T::one() / (T::one() + math::exp(-x)),
         df(x, y) = y * (T::one() - y);
     /// `tanh x`
     Tanh => "tanh", "d/dx tanh x = 1 − tanh²x",
-        f(x) = x.tanh(),
+        f(x) = math::tanh(x),
         df(x, y) = T::one() - y * y;
     /// `max(x, 0)` (derivative 0 at 0, as PyTorch)
     Relu => "relu", "d/dx relu(x) = [x > 0]",
@@ -145,11 +149,11 @@ unary_ops! {
     Gelu => "gelu", "d/dx x·Φ(x) = Φ(x) + x·φ(x)",
         f(x) = x * c(0.5) * (T::one() + (x * c(std::f64::consts::FRAC_1_SQRT_2)).erf()),
         df(x, y) = c::<T>(0.5) * (T::one() + (x * c(std::f64::consts::FRAC_1_SQRT_2)).erf())
-            + x * (-(x * x) * c(0.5)).exp() * c(0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
+            + x * math::exp(-(x * x) * c(0.5)) * c(0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
     /// `ln(1 + eˣ)`, computed as `max(x,0) + ln(1 + e^(−|x|))` (no overflow)
     Softplus => "softplus", "d/dx ln(1+eˣ) = σ(x)",
-        f(x) = x.max(T::zero()) + (-x.abs()).exp().ln_1p(),
-        df(x, y) = T::one() / (T::one() + (-x).exp());
+        f(x) = x.max(T::zero()) + math::ln_1p(math::exp(-x.abs())),
+        df(x, y) = T::one() / (T::one() + math::exp(-x));
     /// `x + c`
     AddScalar(s) => "add_scalar", "d/dx (x + c) = 1",
         f(x) = x + s,
