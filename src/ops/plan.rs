@@ -15,6 +15,7 @@
 use super::{arith, loss, matmul, reduce, shape, softmax, unary, Op};
 use crate::error::Result;
 use crate::float::Float;
+use crate::isa::per_isa;
 use crate::tensor::gemm::MatRef;
 use crate::tensor::product::{product, Direct, Product};
 use crate::tensor::Shape;
@@ -30,6 +31,10 @@ pub(crate) struct Plan<T: Float> {
     pub(crate) out: Shape,
     /// A reduction's factor: 1 for a sum, 1/n for a mean.
     scale: T,
+    /// The most elements an element-wise loop of this op runs over (the
+    /// output's or the first input's), which decides whether its loops are
+    /// worth a vectorised variant.
+    len: usize,
     /// A product's operands and kernels, chosen once: the forward `C`, then
     /// the VJPs of inputs 0 and 1. `None` chooses at each call (the tape runs
     /// each product once, so choosing ahead would not pay).
@@ -82,6 +87,7 @@ impl<T: Float> Plan<T> {
             ins: shapes,
             out,
             scale,
+            len: out.numel().max(shapes[0].numel()),
             kernels: [None; 3],
         }
     }
@@ -191,11 +197,11 @@ macro_rules! dispatch {
             madds = $madds:expr;
     )*) => {
         impl<T: Float> Plan<T> {
-            /// The forward rule: `y = op(x)` over whole slices (an op of one
-            /// input ignores `x[1]`).
+            /// The forward rule's loops, compiled by whichever instruction
+            /// set calls them (see [`Plan::forward`]).
             #[inline(always)]
             #[allow(unused_variables, clippy::unit_arg)]
-            pub(crate) fn forward(&self, $x: &[&[T]; 2], $y: &mut [T]) -> Result<(), Fault> {
+            fn forward_loops(&self, $x: &[&[T]; 2], $y: &mut [T]) -> Result<(), Fault> {
                 let $p = self;
                 match self.op {
                     $( $pat => $fwd, )*
@@ -203,11 +209,11 @@ macro_rules! dispatch {
                 Ok(())
             }
 
-            /// Input `k`'s VJP contribution `d`, given the inputs `x`, the
-            /// output `y` and the upstream gradient `g`.
+            /// The VJP's loops, compiled by whichever instruction set calls
+            /// them (see [`Plan::vjp`]).
             #[inline(always)]
             #[allow(unused_variables, clippy::unit_arg)]
-            pub(crate) fn vjp(&self, $k: usize, $x: &[&[T]; 2], $y: &[T], $g: &[T], $d: &mut [T]) {
+            fn vjp_loops(&self, $k: usize, $x: &[&[T]; 2], $y: &[T], $g: &[T], $d: &mut [T]) {
                 let $p = self;
                 match self.op {
                     $( $pat => $vjp, )*
@@ -317,6 +323,49 @@ dispatch! { |p, k, x, y, g, d|
         madds = p.ins[0].numel();
 }
 
+impl<T: Float> Plan<T> {
+    /// The forward rule: `y = op(x)` over whole slices (an op of one input
+    /// ignores `x[1]`), vectorised for the instruction set in use.
+    #[inline(always)]
+    pub(crate) fn forward(&self, x: &[&[T]; 2], y: &mut [T]) -> Result<(), Fault> {
+        plan_forward(self, x, y)
+    }
+
+    /// Input `k`'s VJP contribution `d`, given the inputs `x`, the output
+    /// `y` and the upstream gradient `g`, vectorised for the instruction set
+    /// in use.
+    #[inline(always)]
+    pub(crate) fn vjp(&self, k: usize, x: &[&[T]; 2], y: &[T], g: &[T], d: &mut [T]) {
+        plan_vjp(self, k, x, y, g, d)
+    }
+}
+
+// Every row of the table compiled for each instruction set (`per_isa!`):
+// the rows stay written once, as scalar loops, and the compiler vectorises
+// them for AVX-512, AVX2 or portable code, with the same bits.
+per_isa! {
+    /// [`Plan::forward`] for the set in use.
+    fn plan_forward<T: Float>(p: &Plan<T>, x: &[&[T]; 2], y: &mut [T]) -> Result<(), Fault>
+        [len = p.len] { p.forward_loops(x, y) }
+}
+
+per_isa! {
+    /// [`Plan::vjp`] for the set in use.
+    fn plan_vjp<T: Float>(p: &Plan<T>, k: usize, x: &[&[T]; 2], y: &[T], g: &[T], d: &mut [T])
+        [len = p.len] { p.vjp_loops(k, x, y, g, d) }
+}
+
+per_isa! {
+    /// Adds a later contribution `c` into a gradient `acc` (a value used
+    /// twice receives the sum): the tape's sweep and Replay add in the same
+    /// order.
+    pub(crate) fn accumulate<T: Float>(acc: &mut [T], c: &[T]) [len = acc.len()] {
+        for (a, &b) in acc.iter_mut().zip(c) {
+            *a += b;
+        }
+    }
+}
+
 /// The cross-entropy forward rule, a label that is not a class a [`Fault`].
 fn cross_entropy<T: Float>(p: &Plan<T>, x: &[&[T]; 2]) -> Result<T, Fault> {
     let classes = p.ins[0].dims()[1];
@@ -325,13 +374,4 @@ fn cross_entropy<T: Float>(p: &Plan<T>, x: &[&[T]; 2]) -> Result<T, Fault> {
         value,
         classes,
     })
-}
-
-/// Adds a later contribution `c` into a gradient `acc` (a value used twice
-/// receives the sum): the tape's sweep and Replay add in the same order.
-#[inline]
-pub(crate) fn accumulate<T: Float>(acc: &mut [T], c: &[T]) {
-    for (a, &b) in acc.iter_mut().zip(c) {
-        *a += b;
-    }
 }
