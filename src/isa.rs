@@ -325,7 +325,7 @@ pub(crate) const VECTOR_MIN: usize = 32;
 /// Defines `fn name<T: Float>(args) -> R` that runs one loop `body`,
 /// compiled three times: under `#[target_feature(enable =
 /// "avx512f,avx2,fma")]`, under `"avx2,fma"` and plain, and picks the
-/// variant for [`current`] (inline and plain when `len` < [`VECTOR_MIN`]).
+/// variant for [`current`] (the plain one when `len` < [`VECTOR_MIN`]).
 ///
 /// This is how element-wise kernels use the widest vectors the CPU has while
 /// staying written once as scalar rows: the compiler vectorises the same
@@ -336,7 +336,7 @@ macro_rules! per_isa {
     ($(#[$attr:meta])* $vis:vis fn $name:ident<T: Float>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
         [len = $len:expr] $body:block) => {
         $(#[$attr])*
-        #[inline(always)]
+        #[inline]
         $vis fn $name<T: $crate::float::Float>($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
             fn body<T: $crate::float::Float>($($arg: $ty),*) $(-> $ret)? $body

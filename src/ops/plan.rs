@@ -10,7 +10,8 @@
 //! writes input `k`'s contribution `d` from the inputs `x`, the output `y`
 //! and the upstream gradient `g`, and the multiply-adds that VJP costs (the
 //! walkthrough counts them). Every kernel writes all of its output, so a
-//! caller never zero-fills.
+//! caller never zero-fills. Each kernel the table calls compiles its loops
+//! for AVX-512F, AVX2+FMA and portable code (`per_isa!`), with the same bits.
 
 use super::{arith, loss, matmul, reduce, shape, softmax, unary, Op};
 use crate::error::Result;
@@ -31,10 +32,6 @@ pub(crate) struct Plan<T: Float> {
     pub(crate) out: Shape,
     /// A reduction's factor: 1 for a sum, 1/n for a mean.
     scale: T,
-    /// The most elements an element-wise loop of this op runs over (the
-    /// output's or the first input's), which decides whether its loops are
-    /// worth a vectorised variant.
-    len: usize,
     /// A product's operands and kernels, chosen once: the forward `C`, then
     /// the VJPs of inputs 0 and 1. `None` chooses at each call (the tape runs
     /// each product once, so choosing ahead would not pay).
@@ -87,7 +84,6 @@ impl<T: Float> Plan<T> {
             ins: shapes,
             out,
             scale,
-            len: out.numel().max(shapes[0].numel()),
             kernels: [None; 3],
         }
     }
@@ -197,11 +193,11 @@ macro_rules! dispatch {
             madds = $madds:expr;
     )*) => {
         impl<T: Float> Plan<T> {
-            /// The forward rule's loops, compiled by whichever instruction
-            /// set calls them (see [`Plan::forward`]).
+            /// The forward rule: `y = op(x)` over whole slices (an op of one
+            /// input ignores `x[1]`).
             #[inline(always)]
             #[allow(unused_variables, clippy::unit_arg)]
-            fn forward_loops(&self, $x: &[&[T]; 2], $y: &mut [T]) -> Result<(), Fault> {
+            pub(crate) fn forward(&self, $x: &[&[T]; 2], $y: &mut [T]) -> Result<(), Fault> {
                 let $p = self;
                 match self.op {
                     $( $pat => $fwd, )*
@@ -209,11 +205,11 @@ macro_rules! dispatch {
                 Ok(())
             }
 
-            /// The VJP's loops, compiled by whichever instruction set calls
-            /// them (see [`Plan::vjp`]).
+            /// Input `k`'s VJP contribution `d`, given the inputs `x`, the
+            /// output `y` and the upstream gradient `g`.
             #[inline(always)]
             #[allow(unused_variables, clippy::unit_arg)]
-            fn vjp_loops(&self, $k: usize, $x: &[&[T]; 2], $y: &[T], $g: &[T], $d: &mut [T]) {
+            pub(crate) fn vjp(&self, $k: usize, $x: &[&[T]; 2], $y: &[T], $g: &[T], $d: &mut [T]) {
                 let $p = self;
                 match self.op {
                     $( $pat => $vjp, )*
@@ -321,38 +317,6 @@ dispatch! { |p, k, x, y, g, d|
         fwd = y[0] = cross_entropy(p, x)?,
         vjp = loss::cross_entropy_vjp_into(g[0], x[0], x[1], d),
         madds = p.ins[0].numel();
-}
-
-impl<T: Float> Plan<T> {
-    /// The forward rule: `y = op(x)` over whole slices (an op of one input
-    /// ignores `x[1]`), vectorised for the instruction set in use.
-    #[inline(always)]
-    pub(crate) fn forward(&self, x: &[&[T]; 2], y: &mut [T]) -> Result<(), Fault> {
-        plan_forward(self, x, y)
-    }
-
-    /// Input `k`'s VJP contribution `d`, given the inputs `x`, the output
-    /// `y` and the upstream gradient `g`, vectorised for the instruction set
-    /// in use.
-    #[inline(always)]
-    pub(crate) fn vjp(&self, k: usize, x: &[&[T]; 2], y: &[T], g: &[T], d: &mut [T]) {
-        plan_vjp(self, k, x, y, g, d)
-    }
-}
-
-// Every row of the table compiled for each instruction set (`per_isa!`):
-// the rows stay written once, as scalar loops, and the compiler vectorises
-// them for AVX-512, AVX2 or portable code, with the same bits.
-per_isa! {
-    /// [`Plan::forward`] for the set in use.
-    fn plan_forward<T: Float>(p: &Plan<T>, x: &[&[T]; 2], y: &mut [T]) -> Result<(), Fault>
-        [len = p.len] { p.forward_loops(x, y) }
-}
-
-per_isa! {
-    /// [`Plan::vjp`] for the set in use.
-    fn plan_vjp<T: Float>(p: &Plan<T>, k: usize, x: &[&[T]; 2], y: &[T], g: &[T], d: &mut [T])
-        [len = p.len] { p.vjp_loops(k, x, y, g, d) }
 }
 
 per_isa! {

@@ -9,6 +9,7 @@
 use std::panic::Location;
 
 use crate::float::Float;
+use crate::isa::per_isa;
 use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
@@ -72,9 +73,11 @@ macro_rules! unary_ops {
             }
 
             /// `y = f(x)` over whole slices: the op is chosen once, outside
-            /// the loop, so each loop is a plain (vectorisable) kernel.
+            /// the loop, so each loop is a plain (vectorisable) kernel,
+            /// compiled for each instruction set by [`Unary::f_slice`].
+            #[inline(always)]
             #[allow(unused_variables)]
-            pub fn f_slice<T: Float>(self, x: &[T], y: &mut [T]) {
+            fn f_loop<T: Float>(self, x: &[T], y: &mut [T]) {
                 match self {
                     $( Unary::$variant $(($param))? => {
                         $( let $param: T = c($param); )?
@@ -86,9 +89,11 @@ macro_rules! unary_ops {
             }
 
             /// The chain-rule step `x̄ = ḡ ⊙ f′(x)` over whole slices, the op
-            /// chosen once outside the loop.
+            /// chosen once outside the loop (compiled for each instruction
+            /// set by [`Unary::chain_slice`]).
+            #[inline(always)]
             #[allow(unused_variables)]
-            pub fn chain_slice<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
+            fn chain_loop<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
                 match self {
                     $( Unary::$variant $(($param))? => {
                         $( let $param: T = c($param); )?
@@ -178,6 +183,35 @@ unary_ops! {
     RDivScalar(s) => "rdiv_scalar", "d/dx (c/x) = −c/x²",
         f(x) = s / x,
         df(x, y) = -y / x;
+}
+
+impl Unary {
+    /// `y = f(x)` over whole slices, vectorised for the instruction set in
+    /// use (the same bits on every set).
+    #[inline]
+    pub fn f_slice<T: Float>(self, x: &[T], y: &mut [T]) {
+        unary_forward(self, x, y)
+    }
+
+    /// The chain-rule step `x̄ = ḡ ⊙ f′(x)` over whole slices, vectorised
+    /// for the instruction set in use (the same bits on every set).
+    #[inline]
+    pub fn chain_slice<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
+        unary_chain(self, x, y, g, out)
+    }
+}
+
+// The table's loops compiled for AVX-512, AVX2 and portable code.
+per_isa! {
+    fn unary_forward<T: Float>(u: Unary, x: &[T], y: &mut [T]) [len = y.len()] {
+        u.f_loop(x, y)
+    }
+}
+
+per_isa! {
+    fn unary_chain<T: Float>(u: Unary, x: &[T], y: &[T], g: &[T], out: &mut [T]) [len = out.len()] {
+        u.chain_loop(x, y, g, out)
+    }
 }
 
 /// A user-defined element-wise op: its forward rule and derivative as plain
