@@ -317,6 +317,57 @@ pub fn with_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> Result<R> {
     Ok(f())
 }
 
+/// Slices shorter than this run the portable loop inline, without a
+/// dispatch: their vectors would be mostly tails (the notebook's step has
+/// eight elements), and the bits are the same either way.
+pub(crate) const VECTOR_MIN: usize = 32;
+
+/// Defines `fn name<T: Float>(args) -> R` that runs one loop `body`,
+/// compiled three times: under `#[target_feature(enable =
+/// "avx512f,avx2,fma")]`, under `"avx2,fma"` and plain, and picks the
+/// variant for [`current`] (the plain one when `len` < [`VECTOR_MIN`]).
+///
+/// This is how element-wise kernels use the widest vectors the CPU has while
+/// staying written once as scalar rows: the compiler vectorises the same
+/// source for each set. Rust never fuses `a·b + c` into an FMA, and `+ − × ÷`,
+/// `sqrt`, `min`/`max` and conversions round the same in every width, so the
+/// three variants give the same bits (`tests/isa.rs` checks it).
+macro_rules! per_isa {
+    ($(#[$attr:meta])* $vis:vis fn $name:ident<T: Float>($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?
+        [len = $len:expr] $body:block) => {
+        $(#[$attr])*
+        #[inline]
+        $vis fn $name<T: $crate::float::Float>($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn body<T: $crate::float::Float>($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx2,fma")]
+            fn avx512<T: $crate::float::Float>($($arg: $ty),*) $(-> $ret)? {
+                body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            fn avx2<T: $crate::float::Float>($($arg: $ty),*) $(-> $ret)? {
+                body($($arg),*)
+            }
+            if $len < $crate::isa::VECTOR_MIN {
+                return body($($arg),*);
+            }
+            match $crate::isa::current() {
+                // SAFETY: `current` never returns a set this CPU lacks, and
+                // AVX-512F is only chosen with AVX2 and FMA.
+                #[cfg(target_arch = "x86_64")]
+                $crate::isa::Isa::Avx512 => unsafe { avx512($($arg),*) },
+                // SAFETY: as above: this CPU has AVX2 and FMA.
+                #[cfg(target_arch = "x86_64")]
+                $crate::isa::Isa::Avx2 => unsafe { avx2($($arg),*) },
+                _ => body($($arg),*),
+            }
+        }
+    };
+}
+pub(crate) use per_isa;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,7 @@
 //! | module | holds |
 //! | --- | --- |
 //! | [`float`] | the sealed [`Float`] trait: `f32` and `f64`, one generic code path |
+//! | [`math`] | `exp`, `ln`, `ln_1p`, `tanh` of our own: the same bits on every instruction set and machine, within 1 ulp |
 //! | [`tensor`] | [`Tensor`]: shape + row-major buffer, broadcasting, the GEMM call |
 //! | [`tape`] | [`Tape`], [`Var`], [`Grads`], the backward sweep and its observer; [`Replay`]: a recorded step compiled once, run again on preallocated buffers |
 //! | [`ops`] | every op, its forward rule beside its vector-Jacobian product |
@@ -89,6 +90,7 @@ pub mod float;
 pub mod graph;
 pub mod io;
 pub mod isa;
+pub mod math;
 mod named;
 pub mod nn;
 pub mod notebook;

@@ -146,3 +146,177 @@ fn bench_peak_lists_every_set_the_cpu_has() {
         .as_f64()
         .is_some_and(|g| g > 0.0 && g.is_finite())));
 }
+
+/// Element-wise kernels and their transcendental functions give the same
+/// bits on every set: a small network of every kind of op trained with Adam.
+mod elementwise {
+    use backprop::isa::{with_isa, Isa};
+    use backprop::optim::{OptimConfig, OptimKind, Optimizer};
+    use backprop::{Float, Tape, Tensor, Var};
+
+    /// Deterministic values in (−2, 2), from a small linear congruential generator.
+    fn values<T: Float>(n: usize, seed: u64) -> Vec<T> {
+        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                T::from_f64(((s >> 11) as f64 / (1u64 << 53) as f64) * 4.0 - 2.0)
+            })
+            .collect()
+    }
+
+    fn bits<T: Float>(v: &[T]) -> Vec<u64> {
+        v.iter().map(|x| x.as_f64().to_bits()).collect()
+    }
+
+    /// Parameters of a 7-19-23-21-5 network (odd widths: loop tails everywhere).
+    fn params<T: Float>() -> Vec<Tensor<T>> {
+        let dims: [&[usize]; 8] = [
+            &[7, 19],
+            &[19],
+            &[19, 23],
+            &[23],
+            &[23, 21],
+            &[21],
+            &[21, 5],
+            &[5],
+        ];
+        dims.iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let n = d.iter().product();
+                let v: Vec<T> = values::<T>(n, 10 + i as u64)
+                    .into_iter()
+                    .map(|x| x * T::from_f64(0.4))
+                    .collect();
+                Tensor::from_vec(v, d).unwrap()
+            })
+            .collect()
+    }
+
+    /// A layer `act(h·W + b)`.
+    fn layer<'t, T: Float>(h: Var<'t, T>, w: Var<'t, T>, b: Var<'t, T>) -> Var<'t, T> {
+        h.matmul(w).unwrap().add_bias(b).unwrap()
+    }
+
+    /// Ten Adam steps (tanh, sigmoid, gelu, relu, softplus, exp, log, softmax,
+    /// cross-entropy) on 37 examples: every parameter's bits, and the losses'.
+    fn train<T: Float>() -> Vec<u64> {
+        let x = Tensor::from_vec(values::<T>(37 * 7, 1), &[37, 7]).unwrap();
+        let labels: Vec<usize> = (0..37).map(|i| (i * 7 + 3) % 5).collect();
+        let mut ps = params::<T>();
+        let mut opt = Optimizer::new(OptimConfig::new(OptimKind::Adam, 0.01));
+        let mut out = Vec::new();
+        for _ in 0..10 {
+            let tape = Tape::<T>::new();
+            let v: Vec<Var<'_, T>> = ps.iter().map(|p| tape.param(p)).collect();
+            let xv = tape.constant(&x);
+            let h1 = layer(xv, v[0], v[1]).tanh();
+            let h2 = layer(h1, v[2], v[3]).sigmoid();
+            let h3 = layer(h2, v[4], v[5]).gelu().relu();
+            let logits = layer(h3, v[6], v[7]);
+            let ce = logits.cross_entropy(tape.labels(&labels)).unwrap();
+            // The other element-wise ops, summed into the loss.
+            let extra = (h3.softplus().mean() * 0.1
+                + ((h2.exp().log().mean()) * 0.1 + logits.softmax(1).unwrap().mean()).unwrap())
+            .unwrap();
+            let loss = (ce + extra).unwrap();
+            out.push(loss.value().data()[0].as_f64().to_bits());
+            let grads = tape.backward(loss).unwrap();
+            let g: Vec<&Tensor<T>> = v.iter().map(|p| grads.get(*p).unwrap()).collect();
+            let mut refs: Vec<&mut Tensor<T>> = ps.iter_mut().collect();
+            opt.step(&mut refs, &g);
+        }
+        for p in &ps {
+            out.extend(bits(p.data()));
+        }
+        out
+    }
+
+    fn every_set<R: PartialEq + std::fmt::Debug>(what: &str, f: impl Fn() -> R) {
+        let want = with_isa(Isa::Scalar, &f).unwrap();
+        for isa in Isa::available() {
+            let got = with_isa(isa, &f).unwrap();
+            assert!(got == want, "{what}: {isa} gives other bits than scalar");
+        }
+    }
+
+    #[test]
+    fn a_trained_network_is_the_same_bits_on_every_set_f64_and_f32() {
+        every_set("f64 network", train::<f64>);
+        every_set("f32 network", train::<f32>);
+    }
+
+    /// One op's output and input gradient over a slice of `n` values.
+    fn op_bits<T: Float>(n: usize, op: fn(Var<'_, T>) -> Var<'_, T>, positive: bool) -> Vec<u64> {
+        let mut xs = values::<T>(n, n as u64);
+        if positive {
+            xs.iter_mut().for_each(|v| *v = v.abs() + T::from_f64(1e-3));
+        }
+        let tape = Tape::<T>::new();
+        let x = tape.param(&Tensor::from_vec(xs, &[n]).unwrap());
+        let y = op(x);
+        let mut out = bits(y.value().data());
+        let w = tape.constant(&Tensor::from_vec(values::<T>(n, 99), &[n]).unwrap());
+        let grads = tape.backward(y.mul(w).unwrap().sum()).unwrap();
+        out.extend(bits(grads.get(x).unwrap().data()));
+        out
+    }
+
+    #[test]
+    fn ops_over_odd_lengths_are_the_same_bits_on_every_set() {
+        /// An op's name, the op, and whether it needs positive inputs.
+        type Row<T> = (&'static str, fn(Var<'_, T>) -> Var<'_, T>, bool);
+        fn ops<T: Float>() -> Vec<Row<T>> {
+            vec![
+                ("exp", |x| x.exp(), false),
+                ("log", |x| x.log(), true),
+                ("tanh", |x| x.tanh(), false),
+                ("sigmoid", |x| x.sigmoid(), false),
+                ("gelu", |x| x.gelu(), false),
+                ("softplus", |x| x.softplus(), false),
+                ("powf", |x| x.powf(1.5), true),
+                ("relu", |x| x.relu(), false),
+            ]
+        }
+        for n in [1, 3, 31, 32, 33, 63, 67, 130, 257] {
+            for (name, op, positive) in ops::<f64>() {
+                every_set(&format!("{name} f64 n={n}"), || {
+                    op_bits::<f64>(n, op, positive)
+                });
+            }
+            for (name, op, positive) in ops::<f32>() {
+                every_set(&format!("{name} f32 n={n}"), || {
+                    op_bits::<f32>(n, op, positive)
+                });
+            }
+            // Softmax along a row of n, and log-softmax along a column.
+            every_set(&format!("softmax n={n}"), || {
+                op_bits::<f64>(
+                    n,
+                    |x| {
+                        x.reshape(&[1, x.shape().numel()])
+                            .unwrap()
+                            .softmax(1)
+                            .unwrap()
+                    },
+                    false,
+                )
+            });
+            every_set(&format!("log_softmax n={n}"), || {
+                op_bits::<f32>(
+                    n,
+                    |x| {
+                        x.reshape(&[x.shape().numel(), 1])
+                            .unwrap()
+                            .log_softmax(0)
+                            .unwrap()
+                    },
+                    false,
+                )
+            });
+        }
+    }
+}

@@ -10,6 +10,7 @@ use std::panic::Location;
 use super::Op;
 use crate::error::{ErrorKind, Result};
 use crate::float::Float;
+use crate::isa::per_isa;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
@@ -51,8 +52,10 @@ macro_rules! binary_ops {
             }
         }
 
-        /// Forward over whole slices of equal length: `y = a ∘ b` element by element.
-        pub(crate) fn binary_forward<T: Float>(op: Binary, a: &[T], b: &[T], y: &mut [T]) {
+        /// Forward over whole slices of equal length: `y = a ∘ b` element by
+        /// element (compiled for each instruction set by `binary_forward`).
+        #[inline(always)]
+        fn binary_forward_loop<T: Float>(op: Binary, a: &[T], b: &[T], y: &mut [T]) {
             match op {
                 $( Binary::$variant => {
                     for ((o, &$a), &$b) in y.iter_mut().zip(a).zip(b) {
@@ -62,9 +65,11 @@ macro_rules! binary_ops {
             }
         }
 
-        /// Input `k`'s VJP contribution over whole slices (`k` = 0: ā, 1: b̄).
+        /// Input `k`'s VJP contribution over whole slices (`k` = 0: ā, 1: b̄),
+        /// compiled for each instruction set by `binary_vjp_into`.
+        #[inline(always)]
         #[allow(unused_variables)]
-        pub(crate) fn binary_vjp_into<T: Float>(
+        fn binary_vjp_loop<T: Float>(
             op: Binary,
             k: usize,
             a: &[T],
@@ -134,6 +139,26 @@ binary_ops! {
         f(a, b) = a / b,
         vjp(g, a, b, y) = (g / b, -g * y / b),
         jvp(ta, tb) = (ta - y * tb) / b;
+}
+
+// The table's loops compiled for AVX-512, AVX2 and portable code.
+per_isa! {
+    /// Forward over whole slices of equal length: `y = a ∘ b` element by element.
+    pub(crate) fn binary_forward<T: Float>(op: Binary, a: &[T], b: &[T], y: &mut [T])
+        [len = y.len()] { binary_forward_loop(op, a, b, y) }
+}
+
+per_isa! {
+    /// Input `k`'s VJP contribution over whole slices (`k` = 0: ā, 1: b̄).
+    pub(crate) fn binary_vjp_into<T: Float>(
+        op: Binary,
+        k: usize,
+        a: &[T],
+        b: &[T],
+        y: &[T],
+        g: &[T],
+        out: &mut [T],
+    ) [len = out.len()] { binary_vjp_loop(op, k, a, b, y, g, out) }
 }
 
 /// Forward mode: the table's tangent rules applied to whole tensors.
@@ -237,22 +262,29 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// `y[n, c] = z[n, c] + b[c]` over whole slices (`b.len()` = C).
-pub(crate) fn add_bias_forward<T: Float>(z: &[T], b: &[T], y: &mut [T]) {
-    let c = b.len().max(1);
-    for (yr, zr) in y.chunks_mut(c).zip(z.chunks(c)) {
-        for ((o, &z), &bb) in yr.iter_mut().zip(zr).zip(b) {
-            *o = z + bb;
+per_isa! {
+    /// `y[n, c] = z[n, c] + b[c]` over whole slices (`b.len()` = C),
+    /// vectorised for the instruction set in use.
+    pub(crate) fn add_bias_forward<T: Float>(z: &[T], b: &[T], y: &mut [T]) [len = y.len()] {
+        let c = b.len().max(1);
+        for (yr, zr) in y.chunks_mut(c).zip(z.chunks(c)) {
+            for ((o, &z), &bb) in yr.iter_mut().zip(zr).zip(b) {
+                *o = z + bb;
+            }
         }
     }
 }
 
-/// `b̄[c] = Σₙ ḡ[n, c]`, rows added in order into `db` (`db.len()` = C).
-pub(crate) fn add_bias_db_into<T: Float>(g: &[T], db: &mut [T]) {
-    db.fill(T::zero());
-    for row in g.chunks(db.len().max(1)) {
-        for (d, &gv) in db.iter_mut().zip(row) {
-            *d += gv;
+per_isa! {
+    /// `b̄[c] = Σₙ ḡ[n, c]`, rows added in order into `db` (`db.len()` = C):
+    /// one partial sum per column on every instruction set (the columns are
+    /// the vector lanes), so every set gives the same bits.
+    pub(crate) fn add_bias_db_into<T: Float>(g: &[T], db: &mut [T]) [len = g.len()] {
+        db.fill(T::zero());
+        for row in g.chunks(db.len().max(1)) {
+            for (d, &gv) in db.iter_mut().zip(row) {
+                *d += gv;
+            }
         }
     }
 }

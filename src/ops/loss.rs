@@ -8,6 +8,8 @@ use std::panic::Location;
 use super::Op;
 use crate::error::{ErrorKind, Result};
 use crate::float::Float;
+use crate::isa::per_isa;
+use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
@@ -82,9 +84,11 @@ macro_rules! pairwise_losses {
         }
 
         /// Input `k`'s VJP contribution of a pairwise loss with upstream `g`
-        /// (a scalar), element by element: `out[i] = s·∂ℓ/∂(p or t)`.
+        /// (a scalar), element by element: `out[i] = s·∂ℓ/∂(p or t)`
+        /// (compiled for each instruction set by `pairwise_vjp_into`).
+        #[inline(always)]
         #[allow(unused_variables)]
-        pub(crate) fn pairwise_vjp_into<T: Float>(
+        fn pairwise_vjp_loop<T: Float>(
             op: Op<T>,
             k: usize,
             g: T,
@@ -131,8 +135,9 @@ macro_rules! pairwise_losses {
     };
 }
 
+#[inline(always)]
 fn sigmoid<T: Float>(x: T) -> T {
-    T::one() / (T::one() + (-x).exp())
+    T::one() / (T::one() + math::exp(-x))
 }
 
 pairwise_losses! {
@@ -147,8 +152,15 @@ pairwise_losses! {
     // BCE on logits x, PyTorch's BCEWithLogitsLoss: ℓ = max(x,0) − x·y + ln(1 + e^(−|x|)),
     // stable for any x; ∂ℓ/∂x = σ(x) − y, ∂ℓ/∂y = −x; mean.
     BceWithLogits, "x̄ = (σ(x) − y)/n·ḡ",
-        term(p, t) = p.max(0.0) - p * t + (-p.abs()).exp().ln_1p(), finish(sum, n) = sum / n,
+        term(p, t) = p.max(0.0) - p * t + math::ln_1p(math::exp(-p.abs())), finish(sum, n) = sum / n,
         vjp(g, n) = g / T::from_f64(n), (sigmoid(p) - t, -p);
+}
+
+per_isa! {
+    /// Input `k`'s VJP contribution of a pairwise loss with upstream `g`
+    /// (a scalar), element by element, vectorised for the instruction set in use.
+    pub(crate) fn pairwise_vjp_into<T: Float>(op: Op<T>, k: usize, g: T, p: &[T], t: &[T], out: &mut [T])
+        [len = out.len()] { pairwise_vjp_loop(op, k, g, p, t, out) }
 }
 
 impl<'t, T: Float> Var<'t, T> {
@@ -184,47 +196,71 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// The mean cross-entropy of logits `x` (`[N, C]` row-major, `C = classes`)
-/// and labels `[N]`, accumulated in `f64` and rounded once; `Err((n, label))`
-/// for the first label that is not an integer in `0..C`.
-pub(crate) fn cross_entropy_forward<T: Float>(
-    x: &[T],
-    labels: &[T],
-    classes: usize,
-) -> Result<T, (usize, f64)> {
-    let mut total = 0.0;
-    for (n, &lab) in labels.iter().enumerate() {
-        let c = lab.as_f64();
-        if !(c >= 0.0 && c < classes as f64 && c.fract() == 0.0) {
-            return Err((n, c));
+per_isa! {
+    /// The mean cross-entropy of logits `x` (`[N, C]` row-major, `C = classes`)
+    /// and labels `[N]`, accumulated in `f64` and rounded once; `Err((n, label))`
+    /// for the first label that is not an integer in `0..C`.
+    pub(crate) fn cross_entropy_forward<T: Float>(
+        x: &[T],
+        labels: &[T],
+        classes: usize,
+    ) -> Result<T, (usize, f64)> [len = x.len()] {
+        let mut total = 0.0;
+        for (n, &lab) in labels.iter().enumerate() {
+            let c = lab.as_f64();
+            if !(c >= 0.0 && c < classes as f64 && c.fract() == 0.0) {
+                return Err((n, c));
+            }
+            let row = &x[n * classes..(n + 1) * classes];
+            let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+            // Σ e^(v − m), the exponentials a chunk at a time (one vectorised
+            // loop), then added in order.
+            let mut s = T::zero();
+            let mut buf = [T::zero(); 32];
+            for chunk in row.chunks(buf.len()) {
+                let e = &mut buf[..chunk.len()];
+                for (b, &v) in e.iter_mut().zip(chunk) {
+                    *b = math::exp(v - m);
+                }
+                for &b in e.iter() {
+                    s += b;
+                }
+            }
+            total += (m - row[c as usize]).as_f64() + math::ln(s.as_f64());
         }
-        let row = &x[n * classes..(n + 1) * classes];
-        let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-        let s: T = row.iter().map(|&v| (v - m).exp()).sum();
-        total += (m - row[c as usize]).as_f64() + s.as_f64().ln();
+        Ok(T::from_f64(total / labels.len() as f64))
     }
-    Ok(T::from_f64(total / labels.len() as f64))
 }
 
-/// `x̄ = (softmax(x) − onehot(y))·ḡ/N` over whole slices (`dx` has `x`'s length).
-pub(crate) fn cross_entropy_vjp_into<T: Float>(g: T, x: &[T], labels: &[T], dx: &mut [T]) {
-    let n_rows = labels.len();
-    let classes = x.len().checked_div(n_rows).unwrap_or(0);
-    let s = g / T::from_f64(n_rows as f64);
-    for ((drow, row), &lab) in dx
-        .chunks_mut(classes.max(1))
-        .zip(x.chunks(classes.max(1)))
-        .zip(labels)
-    {
-        let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
-        let sum: T = row.iter().map(|&v| (v - m).exp()).sum();
-        for (c, (d, &v)) in drow.iter_mut().zip(row).enumerate() {
-            let onehot = if c as f64 == lab.as_f64() {
-                T::one()
-            } else {
-                T::zero()
-            };
-            *d = s * ((v - m).exp() / sum - onehot);
+per_isa! {
+    /// `x̄ = (softmax(x) − onehot(y))·ḡ/N` over whole slices (`dx` has `x`'s length).
+    pub(crate) fn cross_entropy_vjp_into<T: Float>(g: T, x: &[T], labels: &[T], dx: &mut [T]) [len = dx.len()] {
+        let n_rows = labels.len();
+        let classes = x.len().checked_div(n_rows).unwrap_or(0);
+        let s = g / T::from_f64(n_rows as f64);
+        for ((drow, row), &lab) in dx
+            .chunks_mut(classes.max(1))
+            .zip(x.chunks(classes.max(1)))
+            .zip(labels)
+        {
+            let m = row.iter().fold(T::neg_infinity(), |m, &v| m.max(v));
+            // e^(v − m) into the gradient first (one vectorised loop), then Σ in order.
+            for (d, &v) in drow.iter_mut().zip(row) {
+                *d = math::exp(v - m);
+            }
+            let mut sum = T::zero();
+            for &d in drow.iter() {
+                sum += d;
+            }
+            let label = lab.as_f64();
+            for (c, d) in drow.iter_mut().enumerate() {
+                let onehot = if c as f64 == label {
+                    T::one()
+                } else {
+                    T::zero()
+                };
+                *d = s * (*d / sum - onehot);
+            }
         }
     }
 }

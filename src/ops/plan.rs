@@ -10,11 +10,13 @@
 //! writes input `k`'s contribution `d` from the inputs `x`, the output `y`
 //! and the upstream gradient `g`, and the multiply-adds that VJP costs (the
 //! walkthrough counts them). Every kernel writes all of its output, so a
-//! caller never zero-fills.
+//! caller never zero-fills. Each kernel the table calls compiles its loops
+//! for AVX-512F, AVX2+FMA and portable code (`per_isa!`), with the same bits.
 
 use super::{arith, loss, matmul, reduce, shape, softmax, unary, Op};
 use crate::error::Result;
 use crate::float::Float;
+use crate::isa::per_isa;
 use crate::tensor::gemm::MatRef;
 use crate::tensor::product::{product, Direct, Product};
 use crate::tensor::Shape;
@@ -317,6 +319,17 @@ dispatch! { |p, k, x, y, g, d|
         madds = p.ins[0].numel();
 }
 
+per_isa! {
+    /// Adds a later contribution `c` into a gradient `acc` (a value used
+    /// twice receives the sum): the tape's sweep and Replay add in the same
+    /// order.
+    pub(crate) fn accumulate<T: Float>(acc: &mut [T], c: &[T]) [len = acc.len()] {
+        for (a, &b) in acc.iter_mut().zip(c) {
+            *a += b;
+        }
+    }
+}
+
 /// The cross-entropy forward rule, a label that is not a class a [`Fault`].
 fn cross_entropy<T: Float>(p: &Plan<T>, x: &[&[T]; 2]) -> Result<T, Fault> {
     let classes = p.ins[0].dims()[1];
@@ -325,13 +338,4 @@ fn cross_entropy<T: Float>(p: &Plan<T>, x: &[&[T]; 2]) -> Result<T, Fault> {
         value,
         classes,
     })
-}
-
-/// Adds a later contribution `c` into a gradient `acc` (a value used twice
-/// receives the sum): the tape's sweep and Replay add in the same order.
-#[inline]
-pub(crate) fn accumulate<T: Float>(acc: &mut [T], c: &[T]) {
-    for (a, &b) in acc.iter_mut().zip(c) {
-        *a += b;
-    }
 }

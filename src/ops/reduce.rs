@@ -9,6 +9,7 @@ use std::panic::Location;
 use super::{check_axis, Op};
 use crate::error::Result;
 use crate::float::Float;
+use crate::isa::per_isa;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
@@ -32,6 +33,7 @@ fn split(shape: Shape, axis: Option<usize>) -> (usize, usize, usize) {
 
 /// Σ over the middle index of `(outer, len, inner)`, scaled by `scale`.
 /// `out` must hold zeros (or the values to add to).
+#[inline(always)]
 pub(crate) fn sum_into<T: Float>(
     xd: &[T],
     shape: Shape,
@@ -62,19 +64,25 @@ pub(crate) fn sum_into<T: Float>(
     }
 }
 
-/// The forward rule of a sum or mean: `out` zero-filled, then [`sum_into`].
-pub(crate) fn sum_forward<T: Float>(
-    shape: Shape,
-    axis: Option<usize>,
-    scale: T,
-    xd: &[T],
-    out: &mut [T],
-) {
-    out.fill(T::zero());
-    sum_into(xd, shape, axis, scale, out);
+per_isa! {
+    /// The forward rule of a sum or mean: `out` zero-filled, then
+    /// [`sum_into`], vectorised for the instruction set in use (along a
+    /// middle axis the lanes are the independent outputs; a line's own sum
+    /// stays one left-to-right chain on every set).
+    pub(crate) fn sum_forward<T: Float>(
+        shape: Shape,
+        axis: Option<usize>,
+        scale: T,
+        xd: &[T],
+        out: &mut [T],
+    ) [len = xd.len()] {
+        out.fill(T::zero());
+        sum_into(xd, shape, axis, scale, out);
+    }
 }
 
 /// `scale·(init + Σ line)`, added left to right: a full reduction's kernel.
+#[inline(always)]
 fn sum_line<T: Float>(init: T, line: &[T], scale: T) -> T {
     line.iter().fold(init, |acc, &v| acc + v) * scale
 }
@@ -90,26 +98,29 @@ pub(crate) fn reduction_scale<T: Float>(mean: bool, shape: Shape, axis: Option<u
     }
 }
 
-/// `dd[o,i,n] = scale·gd[o,n]` over whole slices, `dd` of the input's `shape`.
-pub(crate) fn spread_into<T: Float>(
-    shape: Shape,
-    axis: Option<usize>,
-    scale: T,
-    gd: &[T],
-    dd: &mut [T],
-) {
-    let (outer, len, inner) = split(shape, axis);
-    if inner == 1 {
-        for (line, &gv) in dd.chunks_exact_mut(len.max(1)).zip(gd) {
-            line.fill(gv * scale);
+per_isa! {
+    /// `dd[o,i,n] = scale·gd[o,n]` over whole slices, `dd` of the input's
+    /// `shape` (vectorised for the instruction set in use).
+    pub(crate) fn spread_into<T: Float>(
+        shape: Shape,
+        axis: Option<usize>,
+        scale: T,
+        gd: &[T],
+        dd: &mut [T],
+    ) [len = dd.len()] {
+        let (outer, len, inner) = split(shape, axis);
+        if inner == 1 {
+            for (line, &gv) in dd.chunks_exact_mut(len.max(1)).zip(gd) {
+                line.fill(gv * scale);
+            }
+            return;
         }
-        return;
-    }
-    for o in 0..outer {
-        for i in 0..len {
-            let dst = &mut dd[(o * len + i) * inner..(o * len + i + 1) * inner];
-            for (d, &gv) in dst.iter_mut().zip(&gd[o * inner..(o + 1) * inner]) {
-                *d = gv * scale;
+        for o in 0..outer {
+            for i in 0..len {
+                let dst = &mut dd[(o * len + i) * inner..(o * len + i + 1) * inner];
+                for (d, &gv) in dst.iter_mut().zip(&gd[o * inner..(o + 1) * inner]) {
+                    *d = gv * scale;
+                }
             }
         }
     }

@@ -6,11 +6,14 @@ use std::panic::Location;
 use super::{check_axis, Op};
 use crate::error::Result;
 use crate::float::Float;
+use crate::isa::per_isa;
+use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::{Shape, Tensor};
 
 /// Calls `f(first, step, len)` for every line along `axis`: the line's
 /// elements sit at `first + i·step` for `i < len`.
+#[inline(always)]
 fn for_each_line(shape: Shape, axis: usize, mut f: impl FnMut(usize, usize, usize)) {
     let (outer, len, inner) = shape.split_at_axis(axis);
     for o in 0..outer {
@@ -46,47 +49,64 @@ impl<'t, T: Float> Var<'t, T> {
     }
 }
 
-/// The forward rule over slices (`xd`, `yd` of `shape`), each line along
-/// `axis` shifted by its maximum: `log = false` gives softmax, `true` log-softmax.
-pub(crate) fn normalise_into<T: Float>(
-    shape: Shape,
-    axis: usize,
-    log: bool,
-    xd: &[T],
-    yd: &mut [T],
-) {
-    for_each_line(shape, axis, |first, step, len| {
-        let line = (0..len).map(|i| first + i * step);
-        // m = max, s = Σ e^(x − m): the shift makes every exp ≤ 1.
-        let m = line.clone().fold(T::neg_infinity(), |m, i| m.max(xd[i]));
-        let m = if m.is_finite() { m } else { T::zero() };
-        let s: T = line.clone().map(|i| (xd[i] - m).exp()).sum();
-        let ls = s.ln();
-        for i in line {
-            yd[i] = if log {
-                xd[i] - m - ls
+per_isa! {
+    /// The forward rule over slices (`xd`, `yd` of `shape`), each line along
+    /// `axis` shifted by its maximum: `log = false` gives softmax, `true` log-softmax.
+    pub(crate) fn normalise_into<T: Float>(
+        shape: Shape,
+        axis: usize,
+        log: bool,
+        xd: &[T],
+        yd: &mut [T],
+    ) [len = yd.len()] {
+        for_each_line(shape, axis, |first, step, len| {
+            let line = (0..len).map(|i| first + i * step);
+            // m = max, s = Σ e^(x − m): the shift makes every exp ≤ 1.
+            let m = line.clone().fold(T::neg_infinity(), |m, i| m.max(xd[i]));
+            let m = if m.is_finite() { m } else { T::zero() };
+            // e^(x − m) into y first (a contiguous line is one vectorised loop),
+            // then Σ in order, then y finished from it.
+            if step == 1 {
+                for (o, &v) in yd[first..first + len]
+                    .iter_mut()
+                    .zip(&xd[first..first + len])
+                {
+                    *o = math::exp(v - m);
+                }
             } else {
-                (xd[i] - m).exp() / s
-            };
-        }
-    });
+                for i in line.clone() {
+                    yd[i] = math::exp(xd[i] - m);
+                }
+            }
+            let mut s = T::zero();
+            for i in line.clone() {
+                s += yd[i];
+            }
+            let ls = math::ln(s);
+            for i in line {
+                yd[i] = if log { xd[i] - m - ls } else { yd[i] / s };
+            }
+        });
+    }
 }
 
-// Softmax: ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so x̄ = y ⊙ (ḡ − Σⱼ ḡⱼyⱼ).
-pub(crate) fn softmax_vjp_into<T: Float>(
-    shape: Shape,
-    axis: usize,
-    yd: &[T],
-    gd: &[T],
-    dd: &mut [T],
-) {
-    for_each_line(shape, axis, |first, step, len| {
-        let line = (0..len).map(|i| first + i * step);
-        let dot: T = line.clone().map(|i| gd[i] * yd[i]).sum();
-        for i in line {
-            dd[i] = yd[i] * (gd[i] - dot);
-        }
-    });
+per_isa! {
+    // Softmax: ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ − yⱼ), so x̄ = y ⊙ (ḡ − Σⱼ ḡⱼyⱼ).
+    pub(crate) fn softmax_vjp_into<T: Float>(
+        shape: Shape,
+        axis: usize,
+        yd: &[T],
+        gd: &[T],
+        dd: &mut [T],
+    ) [len = dd.len()] {
+        for_each_line(shape, axis, |first, step, len| {
+            let line = (0..len).map(|i| first + i * step);
+            let dot: T = line.clone().map(|i| gd[i] * yd[i]).sum();
+            for i in line {
+                dd[i] = yd[i] * (gd[i] - dot);
+            }
+        });
+    }
 }
 
 // Forward mode: ẏ = y ⊙ (ẋ − Σⱼ yⱼẋⱼ) (the Jacobian is symmetric).
@@ -102,21 +122,23 @@ pub(crate) fn softmax_jvp<T: Float>(
     out
 }
 
-// Log-softmax: ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so x̄ = ḡ − e^y ⊙ Σⱼ ḡⱼ.
-pub(crate) fn log_softmax_vjp_into<T: Float>(
-    shape: Shape,
-    axis: usize,
-    yd: &[T],
-    gd: &[T],
-    dd: &mut [T],
-) {
-    for_each_line(shape, axis, |first, step, len| {
-        let line = (0..len).map(|i| first + i * step);
-        let total: T = line.clone().map(|i| gd[i]).sum();
-        for i in line {
-            dd[i] = gd[i] - yd[i].exp() * total;
-        }
-    });
+per_isa! {
+    // Log-softmax: ∂yᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ, so x̄ = ḡ − e^y ⊙ Σⱼ ḡⱼ.
+    pub(crate) fn log_softmax_vjp_into<T: Float>(
+        shape: Shape,
+        axis: usize,
+        yd: &[T],
+        gd: &[T],
+        dd: &mut [T],
+    ) [len = dd.len()] {
+        for_each_line(shape, axis, |first, step, len| {
+            let line = (0..len).map(|i| first + i * step);
+            let total: T = line.clone().map(|i| gd[i]).sum();
+            for i in line {
+                dd[i] = gd[i] - math::exp(yd[i]) * total;
+            }
+        });
+    }
 }
 
 // Forward mode: ẏ = ẋ − Σⱼ e^(yⱼ)·ẋⱼ (the transpose of the rule above).
@@ -130,7 +152,7 @@ pub(crate) fn log_softmax_jvp<T: Float>(
     let (od, yd, dd) = (out.data_mut(), y.data(), dx.data());
     for_each_line(y.shape(), axis, |first, step, len| {
         let line = (0..len).map(|i| first + i * step);
-        let dot: T = line.clone().map(|i| yd[i].exp() * dd[i]).sum();
+        let dot: T = line.clone().map(|i| math::exp(yd[i]) * dd[i]).sum();
         for i in line {
             od[i] = dd[i] - dot;
         }

@@ -2,10 +2,15 @@
 //! forward rule `f(x)` and its local derivative `df(x, y) = dy/dx`, side by side
 //! (`df` may reuse the output `y`: σ′ = y(1−y), tanh′ = 1−y², exp′ = y).
 //! The VJP of every one of them is the same chain-rule step: `x̄ = ḡ ⊙ df(x, y)`.
+//! Transcendental functions come from [`crate::math`] (never std's, which
+//! call the system's libm), so every machine and instruction set gives the
+//! same bits; `Plan` compiles these loops for each instruction set.
 
 use std::panic::Location;
 
 use crate::float::Float;
+use crate::isa::per_isa;
+use crate::math;
 use crate::tape::{Tape, Var};
 use crate::tensor::Tensor;
 
@@ -68,9 +73,11 @@ macro_rules! unary_ops {
             }
 
             /// `y = f(x)` over whole slices: the op is chosen once, outside
-            /// the loop, so each loop is a plain (vectorisable) kernel.
+            /// the loop, so each loop is a plain (vectorisable) kernel,
+            /// compiled for each instruction set by [`Unary::f_slice`].
+            #[inline(always)]
             #[allow(unused_variables)]
-            pub fn f_slice<T: Float>(self, x: &[T], y: &mut [T]) {
+            fn f_loop<T: Float>(self, x: &[T], y: &mut [T]) {
                 match self {
                     $( Unary::$variant $(($param))? => {
                         $( let $param: T = c($param); )?
@@ -82,9 +89,11 @@ macro_rules! unary_ops {
             }
 
             /// The chain-rule step `x̄ = ḡ ⊙ f′(x)` over whole slices, the op
-            /// chosen once outside the loop.
+            /// chosen once outside the loop (compiled for each instruction
+            /// set by [`Unary::chain_slice`]).
+            #[inline(always)]
             #[allow(unused_variables)]
-            pub fn chain_slice<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
+            fn chain_loop<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
                 match self {
                     $( Unary::$variant $(($param))? => {
                         $( let $param: T = c($param); )?
@@ -107,11 +116,11 @@ unary_ops! {
         df(x, y) = -T::one();
     /// `eˣ`
     Exp => "exp", "d/dx eˣ = eˣ",
-        f(x) = x.exp(),
+        f(x) = math::exp(x),
         df(x, y) = y;
     /// `ln x`
     Log => "log", "d/dx ln x = 1/x",
-        f(x) = x.ln(),
+        f(x) = math::ln(x),
         df(x, y) = x.recip();
     /// `√x`
     Sqrt => "sqrt", "d/dx √x = 1/(2√x)",
@@ -123,15 +132,15 @@ unary_ops! {
         df(x, y) = if x > T::zero() { T::one() } else if x < T::zero() { -T::one() } else { T::zero() };
     /// `xᵖ`
     Powf(p) => "powf", "d/dx xᵖ = p·xᵖ⁻¹",
-        f(x) = x.powf(p),
-        df(x, y) = p * x.powf(p - T::one());
+        f(x) = math::powf(x, p),
+        df(x, y) = p * math::powf(x, p - T::one());
     /// `σ(x) = 1/(1+e⁻ˣ)`, computed exactly so (saturates to 0 or 1, never NaN)
     Sigmoid => "sigmoid", "d/dx σ(x) = σ(x)(1−σ(x))",
-        f(x) = T::one() / (T::one() + (-x).exp()),
+        f(x) = T::one() / (T::one() + math::exp(-x)),
         df(x, y) = y * (T::one() - y);
     /// `tanh x`
     Tanh => "tanh", "d/dx tanh x = 1 − tanh²x",
-        f(x) = x.tanh(),
+        f(x) = math::tanh(x),
         df(x, y) = T::one() - y * y;
     /// `max(x, 0)` (derivative 0 at 0, as PyTorch)
     Relu => "relu", "d/dx relu(x) = [x > 0]",
@@ -145,11 +154,11 @@ unary_ops! {
     Gelu => "gelu", "d/dx x·Φ(x) = Φ(x) + x·φ(x)",
         f(x) = x * c(0.5) * (T::one() + (x * c(std::f64::consts::FRAC_1_SQRT_2)).erf()),
         df(x, y) = c::<T>(0.5) * (T::one() + (x * c(std::f64::consts::FRAC_1_SQRT_2)).erf())
-            + x * (-(x * x) * c(0.5)).exp() * c(0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
+            + x * math::exp(-(x * x) * c(0.5)) * c(0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
     /// `ln(1 + eˣ)`, computed as `max(x,0) + ln(1 + e^(−|x|))` (no overflow)
     Softplus => "softplus", "d/dx ln(1+eˣ) = σ(x)",
-        f(x) = x.max(T::zero()) + (-x.abs()).exp().ln_1p(),
-        df(x, y) = T::one() / (T::one() + (-x).exp());
+        f(x) = x.max(T::zero()) + math::ln_1p(math::exp(-x.abs())),
+        df(x, y) = T::one() / (T::one() + math::exp(-x));
     /// `x + c`
     AddScalar(s) => "add_scalar", "d/dx (x + c) = 1",
         f(x) = x + s,
@@ -174,6 +183,35 @@ unary_ops! {
     RDivScalar(s) => "rdiv_scalar", "d/dx (c/x) = −c/x²",
         f(x) = s / x,
         df(x, y) = -y / x;
+}
+
+impl Unary {
+    /// `y = f(x)` over whole slices, vectorised for the instruction set in
+    /// use (the same bits on every set).
+    #[inline]
+    pub fn f_slice<T: Float>(self, x: &[T], y: &mut [T]) {
+        unary_forward(self, x, y)
+    }
+
+    /// The chain-rule step `x̄ = ḡ ⊙ f′(x)` over whole slices, vectorised
+    /// for the instruction set in use (the same bits on every set).
+    #[inline]
+    pub fn chain_slice<T: Float>(self, x: &[T], y: &[T], g: &[T], out: &mut [T]) {
+        unary_chain(self, x, y, g, out)
+    }
+}
+
+// The table's loops compiled for AVX-512, AVX2 and portable code.
+per_isa! {
+    fn unary_forward<T: Float>(u: Unary, x: &[T], y: &mut [T]) [len = y.len()] {
+        u.f_loop(x, y)
+    }
+}
+
+per_isa! {
+    fn unary_chain<T: Float>(u: Unary, x: &[T], y: &[T], g: &[T], out: &mut [T]) [len = out.len()] {
+        u.chain_loop(x, y, g, out)
+    }
 }
 
 /// A user-defined element-wise op: its forward rule and derivative as plain

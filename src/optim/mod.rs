@@ -27,6 +27,8 @@
 //! ```
 
 use crate::float::Float;
+use crate::isa::per_isa;
+use crate::math;
 use crate::named::named_enum;
 use crate::nn::{Module, Params, VisitorMut};
 use crate::tape::{Grads, Var};
@@ -307,30 +309,19 @@ impl<T: Float> Optimizer<T> {
             self.first[i] = buf;
             return;
         }
-        // One loop per case, so that each is a plain vectorisable kernel.
-        let decayed = |pv: T, gv: T| {
-            if c.weight_decay != 0.0 {
-                gv + wd * pv
-            } else {
-                gv
-            }
+        let k = SgdStep {
+            wd,
+            mu,
+            lr,
+            decay: c.weight_decay != 0.0,
+            nesterov: c.nesterov,
         };
-        match buf.as_mut() {
-            None => {
-                for (pv, &gv) in p.data_mut().iter_mut().zip(g.data()) {
-                    let d = decayed(*pv, gv);
-                    *pv += -lr * d;
-                }
-            }
-            Some(b) => {
-                for ((pv, &gv), bv) in p.data_mut().iter_mut().zip(g.data()).zip(b.data_mut()) {
-                    let d = decayed(*pv, gv);
-                    *bv = *bv * mu + d;
-                    let d = if c.nesterov { d + mu * *bv } else { *bv };
-                    *pv += -lr * d;
-                }
-            }
-        }
+        sgd_loop(
+            p.data_mut(),
+            g.data(),
+            buf.as_mut().map(|b| b.data_mut()),
+            &k,
+        );
         self.first[i] = buf;
     }
 
@@ -353,34 +344,116 @@ impl<T: Float> Optimizer<T> {
         let decay = T::from_f64(1.0 - lr * c.weight_decay);
         let w1 = T::from_f64(1.0 - b1);
         let (beta2, w2) = (T::from_f64(b2), T::from_f64(1.0 - b2));
-        let step_size = T::from_f64(lr / (1.0 - b1.powf(t)));
-        let bc2_sqrt = T::from_f64((1.0 - b2.powf(t)).powf(0.5));
-        let eps = T::from_f64(c.eps);
-        let half = T::from_f64(0.5);
-        for (((pv, &gv), mv), vv) in p
-            .data_mut()
-            .iter_mut()
-            .zip(g.data())
-            .zip(m.data_mut())
-            .zip(v.data_mut())
-        {
+        // Python's `beta1 ** step` and `bias_correction2 ** 0.5`: pow (from
+        // `libm`, the same bits everywhere; its pow(x, 0.5) is √x).
+        let step_size = T::from_f64(lr / (1.0 - math::powf(b1, t)));
+        let bc2_sqrt = T::from_f64(math::powf(1.0 - math::powf(b2, t), 0.5));
+        let k = AdamStep {
+            decay_mode: match (c.weight_decay != 0.0, decoupled) {
+                (false, _) => Decay::None,
+                (true, true) => Decay::Decoupled,
+                (true, false) => Decay::L2,
+            },
+            wd,
+            decay,
+            w1,
+            beta2,
+            w2,
+            step_size,
+            bc2_sqrt,
+            eps: T::from_f64(c.eps),
+            lerp_low: w1 < T::from_f64(0.5),
+        };
+        adam_loop(p.data_mut(), g.data(), m.data_mut(), v.data_mut(), &k);
+    }
+}
+
+/// How weight decay enters an Adam step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Decay {
+    /// None.
+    None,
+    /// AdamW's `p = p·(1 − lr·wd)` first.
+    Decoupled,
+    /// Adam's `g = g + wd·p`.
+    L2,
+}
+
+/// One Adam step's constants, as `T`.
+struct AdamStep<T> {
+    decay_mode: Decay,
+    wd: T,
+    decay: T,
+    w1: T,
+    beta2: T,
+    w2: T,
+    step_size: T,
+    bc2_sqrt: T,
+    eps: T,
+    /// `torch.lerp`'s branch: the weight `1 − β₁` is below ½.
+    lerp_low: bool,
+}
+
+per_isa! {
+    /// The Adam / AdamW update of one parameter, element by element
+    /// (vectorised for the instruction set in use; see [`Optimizer::update`]).
+    fn adam_loop<T: Float>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], k: &AdamStep<T>)
+        [len = p.len()]
+    {
+        for (((pv, &gv), mv), vv) in p.iter_mut().zip(g).zip(m).zip(v) {
             let mut grad = gv;
-            if c.weight_decay != 0.0 {
-                if decoupled {
-                    *pv *= decay;
-                } else {
-                    grad += wd * *pv;
-                }
+            match k.decay_mode {
+                Decay::None => {}
+                Decay::Decoupled => *pv *= k.decay,
+                Decay::L2 => grad += k.wd * *pv,
             }
             // torch.lerp: weight < 0.5 ⇒ m + w·(g − m), else g − (g − m)·(1 − w).
-            *mv = if w1 < half {
-                *mv + w1 * (grad - *mv)
+            *mv = if k.lerp_low {
+                *mv + k.w1 * (grad - *mv)
             } else {
-                grad - (grad - *mv) * (T::one() - w1)
+                grad - (grad - *mv) * (T::one() - k.w1)
             };
-            *vv = *vv * beta2 + w2 * grad * grad;
-            let denom = vv.sqrt() / bc2_sqrt + eps;
-            *pv += -step_size * *mv / denom;
+            *vv = *vv * k.beta2 + k.w2 * grad * grad;
+            let denom = vv.sqrt() / k.bc2_sqrt + k.eps;
+            *pv += -k.step_size * *mv / denom;
+        }
+    }
+}
+
+/// One SGD step's constants, as `T`.
+struct SgdStep<T> {
+    wd: T,
+    mu: T,
+    lr: T,
+    /// Weight decay is on.
+    decay: bool,
+    nesterov: bool,
+}
+
+per_isa! {
+    /// The SGD update of one parameter after its first step: `d = g + wd·p`;
+    /// with a momentum buffer `buf = μ·buf + d` and `d = d + μ·buf`
+    /// (Nesterov) or `buf`; `p = p − lr·d` (vectorised for the set in use).
+    fn sgd_loop<T: Float>(p: &mut [T], g: &[T], buf: Option<&mut [T]>, k: &SgdStep<T>)
+        [len = p.len()]
+    {
+        // One loop per case, so that each is a plain vectorisable kernel.
+        let decayed = |pv: T, gv: T| if k.decay { gv + k.wd * pv } else { gv };
+        match buf {
+            None => {
+                for (pv, &gv) in p.iter_mut().zip(g) {
+                    let d = decayed(*pv, gv);
+                    *pv += -k.lr * d;
+                }
+            }
+            Some(b) => {
+                for ((pv, &gv), bv) in p.iter_mut().zip(g).zip(b) {
+                    let d = decayed(*pv, gv);
+                    *bv = *bv * k.mu + d;
+                    let d = if k.nesterov { d + k.mu * *bv } else { *bv };
+                    *pv += -k.lr * d;
+                }
+            }
         }
     }
 }
