@@ -52,6 +52,23 @@ fn mpi_cmd(mpirun: &Path, ranks: usize, args: &[&str]) -> Command {
     c
 }
 
+/// Two ranks running `args`, rank 0 on `--data data0` and rank 1 on
+/// `--data data1` (`mpirun`'s `A : B` form).
+fn two_ranks_on(mpirun: &Path, args: &[&str], data0: &str, data1: &str) -> Command {
+    let mut c = Command::new(mpirun);
+    c.args(["--allow-run-as-root", "--oversubscribe"]);
+    for (i, data) in [data0, data1].into_iter().enumerate() {
+        if i > 0 {
+            c.arg(":");
+        }
+        c.args(["-np", "1", env!("CARGO_BIN_EXE_backprop")])
+            .args(args)
+            .args(["--data", data]);
+    }
+    c.stdin(Stdio::null());
+    c
+}
+
 /// Runs `args` as one process, then under `mpirun -np` each of `ranks`
 /// with `--distributed`, saving the model of each; returns the paths
 /// (one process first).
@@ -355,15 +372,9 @@ fn a_rank_with_other_data_is_caught_before_training() {
         s(&save),
     ];
     let iris = data("iris.csv");
-    let mut c = Command::new(&mpirun);
-    c.args(["--allow-run-as-root", "--oversubscribe", "-np", "1"])
-        .arg(env!("CARGO_BIN_EXE_backprop"))
-        .args(common)
-        .args(["--data", &iris, ":", "-np", "1"])
-        .arg(env!("CARGO_BIN_EXE_backprop"))
-        .args(common)
-        .args(["--data", s(&other)]);
-    let out = c.stdin(Stdio::null()).output().unwrap();
+    let out = two_ranks_on(&mpirun, &common, &iris, s(&other))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -381,16 +392,10 @@ fn a_rank_that_fails_alone_ends_the_job_with_its_message() {
     let Some(mpirun) = mpirun() else { return };
     let iris = data("iris.csv");
     let common = ["train", "--epochs", "2", "--distributed"];
-    let mut c = Command::new(&mpirun);
-    c.args(["--allow-run-as-root", "--oversubscribe", "-np", "1"])
-        .arg(env!("CARGO_BIN_EXE_backprop"))
-        .args(common)
-        .args(["--data", &iris, ":", "-np", "1"])
-        .arg(env!("CARGO_BIN_EXE_backprop"))
-        .args(common)
-        .args(["--data", "/nonexistent/iris.csv"]);
     let started = Instant::now();
-    let out = c.stdin(Stdio::null()).output().unwrap();
+    let out = two_ranks_on(&mpirun, &common, &iris, "/nonexistent/iris.csv")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("error: rank 1: "), "{err}");
